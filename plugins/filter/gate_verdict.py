@@ -1,0 +1,428 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, backupops.jobs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: gate_verdict
+short_description: Decide whether one host may go into maintenance, from a job query's result
+version_added: 0.1.0
+author:
+  - backupops.jobs contributors
+description:
+  - Takes the registered result of one M(backupops.jobs.job_info) or M(backupops.jobs.job_detail) run
+    (usually one query for a whole play) and says whether one host may go into maintenance, with one
+    sentence of reason and one line for an operator to scan.
+  - The jobs that touch the host are those with an object (VM, host, client) matched by one of
+    O(objects), without regard to case, with wildcards, a short name matching its fully qualified form
+    either way round; for Commvault the job's client also counts. With O(job_ids) or O(job_names)
+    every host is judged on those jobs instead.
+  - The checks come in this order; the first that holds the host gives the reason.
+  - 1. The query failed (not a wait timeout) - every host is held and RV(_value.error) is true.
+  - 2. A fixed job id or name was not found.
+  - 3. A job that touches the host is still active (a restore too), typically after a wait that timed out.
+  - 4. No backup job protects the host (O(require_job)); restore, recovery and flash boot jobs do not
+    count as protection.
+  - 5. The host's own object did not succeed in the last run of every job that protects it
+    (O(require_success)); another VM's failure in the same job does not hold this host.
+  - 6. The last run is older than O(max_age) hours, or did not succeed.
+  - 7. A job of the host is scheduled to start within O(quiet_minutes).
+  - Used by the role M(backupops.jobs.maintenance_gate); usable on its own with any registered result.
+positional: host
+options:
+  _input:
+    description:
+      - The registered result of the job query, as registered with C(failed_when=false) so that a wait
+        timeout still gives the jobs as last seen.
+      - A result that carries C(msg) while no job is active is a failed query (bad credentials, server
+        out of reach); every host is then held with the module's message.
+    type: dict
+    required: true
+  host:
+    description: The host to judge, normally C(inventory_hostname); used in the messages.
+    type: str
+    required: true
+  objects:
+    description:
+      - The names that stand for this host in the backup product (VM names for NAKIVO, client names for
+        Commvault). Defaults to O(host).
+    type: list
+    elements: str
+  job_ids:
+    description: Fixed job ids the query selected; every host is judged on them.
+    type: list
+    elements: int
+  job_names:
+    description:
+      - Fixed job names (wildcards allowed; Commvault names are C(client/subclient)); every host is
+        judged on the jobs they match.
+    type: list
+    elements: str
+  require_job:
+    description: Hold a host that no backup job protects.
+    type: bool
+    default: true
+  require_success:
+    description:
+      - Hold a host unless the last run of every job that protects it succeeded for the host's own
+        object. V(never_run), V(skipped), V(stopped), V(failed) and V(unknown) are never a success.
+    type: bool
+    default: true
+  accept_warning:
+    description: Count V(warning) (completed with warnings) as a success.
+    type: bool
+    default: true
+  accept_partial:
+    description: Count V(partial) (completed with errors, part of the data not protected) as a success.
+    type: bool
+    default: false
+  max_age:
+    description:
+      - Hours. Hold unless the last run of every protecting job succeeded for the host and finished
+        within this many hours (the object's finish time where the product gives one, else the job's).
+      - Null or 0 turns the check off.
+    type: float
+  quiet_minutes:
+    description:
+      - Hold when a job that touches the host is scheduled (C(next_run_at)) to start within this many
+        minutes, or should have started already. 0 turns the check off.
+    type: float
+    default: 0
+  now:
+    description:
+      - The time to judge ages and schedules against, ISO 8601 (C(2026-11-22T10:00:00Z)). Defaults to
+        the controller's clock; tests set it.
+    type: str
+"""
+
+EXAMPLES = r"""
+- name: One query for the whole play
+  backupops.jobs.job_info:
+    protected_objects: "{{ ansible_play_batch }}"
+    allow_missing: true
+    wait: true
+  delegate_to: localhost
+  run_once: true
+  failed_when: false
+  register: backups
+
+- name: Judge each host on its own jobs
+  ansible.builtin.set_fact:
+    verdict: "{{ backups | backupops.jobs.gate_verdict(inventory_hostname, max_age=26) }}"
+
+- name: Show it
+  ansible.builtin.debug:
+    msg: "{{ verdict.line }}"
+
+- name: Hold the host
+  ansible.builtin.fail:
+    msg: "{{ verdict.reason }}"
+  when: not verdict.open
+
+# A VM whose name in NAKIVO differs from its inventory name
+- name: Judge db01 on its VM name
+  ansible.builtin.set_fact:
+    verdict: "{{ backups | backupops.jobs.gate_verdict('db01', objects=['DB01-prod']) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: The verdict for the host.
+  type: dict
+  contains:
+    host:
+      description: The host judged.
+      type: str
+    open:
+      description: True when the host may go into maintenance.
+      type: bool
+    reason:
+      description: One sentence that names the deciding job, its state for this host and its finish time.
+      type: str
+      sample: "web01 is held: its last run in job 'Backup web' (id 3) failed, finished 2026-11-22 01:20:41 UTC."
+    line:
+      description: One line for an operator to scan - host, verdict, each job with state and progress or finish time.
+      type: str
+      sample: "web01: HELD | Backup web (id 3) failed, finished 2026-11-22 01:20:41 UTC | its last run in job ..."
+    jobs:
+      description:
+        - The job records that touch the host, each with two keys added - C(host_state) (the state that
+          judged this host - its own object's, else the job's) and C(host_objects) (the names of its
+          objects that matched).
+      type: list
+      elements: dict
+    error:
+      description: True when the query itself failed; the host is held whatever the settings.
+      type: bool
+"""
+
+import datetime
+import re
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.backupops.jobs.plugins.module_utils._match import host_matches, name_matches
+
+ACTIVE = frozenset(("running", "queued", "paused", "stopping"))
+# Jobs of these types read from a backup; they hold a host while they run but do not protect it.
+_NOT_PROTECTION_RE = re.compile(r"restore|recover|flash_boot|failover|failback|export")
+# Worst first: the state of several objects of one host in one job is the first of these found.
+_SEVERITY = ("running", "queued", "paused", "stopping", "failed", "unknown", "stopped", "never_run",
+             "skipped", "partial", "warning", "succeeded")
+_STATE_WORDS = {
+    "succeeded": "succeeded",
+    "warning": "completed with warnings",
+    "partial": "completed with errors (partial)",
+    "failed": "failed",
+    "stopped": "was stopped",
+    "skipped": "skipped it",
+    "never_run": "has never run",
+    "unknown": "ended in an unknown state",
+}
+_DATE_RE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(?:([Zz])|([+-])(\d{2}):?(\d{2})?)?$"
+)
+_UTC = datetime.timezone.utc
+
+
+def _parse_time(value):
+    """An aware datetime from an ISO 8601 string (Z, +hh:mm, +hhmm or no zone = UTC), or None."""
+    if isinstance(value, datetime.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=_UTC)
+    if not isinstance(value, str):
+        return None
+    match = _DATE_RE.match(value.strip())
+    if not match:
+        return None
+    year, month, day, hour, minute, second, fraction, _z, sign, off_h, off_m = match.groups()
+    try:
+        moment = datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
+                                   int((fraction or "0")[:6].ljust(6, "0")), tzinfo=_UTC)
+    except ValueError:
+        return None
+    if sign:
+        offset = datetime.timedelta(hours=int(off_h), minutes=int(off_m or 0))
+        moment = moment - offset if sign == "+" else moment + offset
+    return moment
+
+
+def _show_time(value):
+    moment = _parse_time(value)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else str(value)
+
+
+def _as_list(value):
+    if value is None:
+        return []
+    if isinstance(value, (str, int)):
+        return [value]
+    return list(value)
+
+
+def _job_label(record):
+    return "job '%s' (id %s)" % (record.get("name"), record.get("id"))
+
+
+def _client_names(record):
+    """Commvault: the client of the job (name before '/') and a restore's destination client."""
+    if record.get("platform") != "commvault":
+        return []
+    names = []
+    if record.get("name"):
+        names.append(str(record["name"]).split("/", 1)[0])
+    stack = [(record.get("raw"), 0)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, dict) or depth > 4:
+            continue
+        for key, value in node.items():
+            if key in ("destClientName", "destinationClientName") and isinstance(value, str) and value:
+                names.append(value)
+            elif key in ("destClient", "destinationClient") and isinstance(value, dict) and value.get("clientName"):
+                names.append(str(value["clientName"]))
+            elif isinstance(value, dict):
+                stack.append((value, depth + 1))
+    return names
+
+
+def _accepted_states(accept_warning, accept_partial):
+    accepted = {"succeeded"}
+    if accept_warning:
+        accepted.add("warning")
+    if accept_partial:
+        accepted.add("partial")
+    return accepted
+
+
+def _judged(record, patterns, fixed):
+    """The record with host_state and host_objects, or None when it does not touch the host."""
+    matched = [obj for obj in record.get("objects") or ()
+               if isinstance(obj, dict) and obj.get("name") and any(host_matches(p, obj["name"]) for p in patterns)]
+    if not matched and not fixed and not any(host_matches(p, n) for p in patterns for n in _client_names(record)):
+        return None
+    judged = dict(record)
+    judged["host_objects"] = [obj["name"] for obj in matched]
+    if matched:
+        states = [obj.get("state") or "unknown" for obj in matched]
+        judged["host_state"] = min(states, key=lambda s: _SEVERITY.index(s) if s in _SEVERITY else 1)
+        ends = [obj.get("finished_at") for obj in matched if obj.get("finished_at")]
+        judged["host_finished_at"] = min(ends) if len(ends) == len(matched) else record.get("finished_at")
+    else:
+        judged["host_state"] = record.get("state") or "unknown"
+        judged["host_finished_at"] = record.get("finished_at")
+    if record.get("active"):
+        judged["host_state"] = record.get("state")
+    return judged
+
+
+def _query_error(result):
+    """The failed query's message, or None (a wait timeout is not an error: it still has the jobs)."""
+    if not isinstance(result, dict):
+        return "the job query gave no result (got %s)" % type(result).__name__
+    if result.get("skipped"):
+        return "the job query was skipped (%s)" % (result.get("skip_reason") or "no reason given")
+    if result.get("unreachable"):
+        return "the host that runs the job query was unreachable: %s" % result.get("msg")
+    jobs = result.get("jobs")
+    active = isinstance(jobs, list) and any(isinstance(j, dict) and j.get("active") for j in jobs)
+    failed = bool(result.get("msg") or result.get("exception") or result.get("module_stderr") or result.get("failed"))
+    if failed and not active:
+        return str(result.get("msg") or result.get("module_stderr") or "the job query failed")
+    if not isinstance(jobs, list):
+        return "the job query returned no jobs list"
+    return None
+
+
+def _job_brief(record):
+    """'Backup web (id 3) failed, finished 2026-...' for the operator's line."""
+    state = record.get("host_state") or record.get("state")
+    text = "%s (id %s) %s" % (record.get("name"), record.get("id"), state)
+    if record.get("state") != state:
+        text += " (job %s)" % record.get("state")
+    if record.get("active"):
+        if record.get("progress") is not None:
+            text += " %s%%" % record["progress"]
+    elif record.get("host_finished_at"):
+        text += ", finished %s" % _show_time(record["host_finished_at"])
+    return text
+
+
+def _finish(host, is_open, reason, jobs, error=False):
+    briefs = "; ".join(_job_brief(record) for record in jobs) or "no jobs"
+    return {
+        "host": host,
+        "open": is_open,
+        "reason": reason,
+        "line": "%s: %s | %s | %s" % (host, "OPEN" if is_open else "HELD", briefs, reason),
+        "jobs": jobs,
+        "error": error,
+    }
+
+
+def _run_problem(record, accepted, host):
+    """Why this job's last run does not count as a success for the host, or None."""
+    state = record["host_state"]
+    if state in accepted:
+        return None
+    words = _STATE_WORDS.get(state, state)
+    if state == "unknown" and record.get("vendor_state"):
+        words += " (%s)" % record["vendor_state"]
+    if state == "never_run":
+        return "%s %s for %s" % (_job_label(record), words, host)
+    where = " for %s" % host if record.get("host_objects") else ""
+    finished = record.get("host_finished_at")
+    return "its last run in %s %s%s%s" % (_job_label(record), words, where,
+                                          ", finished %s" % _show_time(finished) if finished else "")
+
+
+def gate_verdict(result, host, objects=None, job_ids=None, job_names=None, require_job=True, require_success=True,
+                 accept_warning=True, accept_partial=False, max_age=None, quiet_minutes=0, now=None):
+    """The verdict for ``host`` from one job query result: a dict with open, reason, line, jobs, error."""
+    if not isinstance(host, str) or not host:
+        raise AnsibleFilterError("gate_verdict: host must be a non-empty string, got %r" % (host,))
+    patterns = [str(p) for p in _as_list(objects) if p not in (None, "")] or [host]
+    job_ids = [int(i) for i in _as_list(job_ids)]
+    job_names = [str(n) for n in _as_list(job_names)]
+    fixed = bool(job_ids or job_names)
+    try:
+        max_age = float(max_age) if max_age not in (None, "") else 0.0
+        quiet_minutes = float(quiet_minutes or 0)
+    except (TypeError, ValueError) as e:
+        raise AnsibleFilterError("gate_verdict: max_age and quiet_minutes must be numbers: %s" % e)
+    moment = _parse_time(now) if now is not None else datetime.datetime.now(_UTC)
+    if moment is None:
+        raise AnsibleFilterError("gate_verdict: now must be an ISO 8601 time, got %r" % (now,))
+
+    error = _query_error(result)
+    if error:
+        return _finish(host, False, "%s is held: the backup job query failed: %s" % (host, error), [], error=True)
+
+    records = [r for r in result["jobs"] if isinstance(r, dict)]
+    if fixed:
+        records = [r for r in records if r.get("id") in job_ids or any(name_matches(n, r.get("name") or "") for n in job_names)]
+        missing = ["id %s" % i for i in job_ids if not any(r.get("id") == i for r in records)]
+        missing += ["'%s'" % n for n in job_names if not any(name_matches(n, r.get("name") or "") for r in records)]
+        if missing:
+            return _finish(host, False, "%s is held: no job was found for %s on the backup server." % (host, ", ".join(missing)),
+                           [])
+    jobs = [j for j in (_judged(r, patterns, fixed) for r in records) if j is not None]
+
+    active = [j for j in jobs if j.get("active")]
+    if active:
+        first = active[0]
+        progress = " (%s%% done)" % first["progress"] if first.get("progress") is not None else ""
+        waited = result.get("waited") or 0
+        reason = "%s is held: %s is still %s%s%s." % (
+            host, _job_label(first), first.get("state"), progress,
+            " after %d s of waiting" % int(waited) if waited else "")
+        if len(active) > 1:
+            reason = reason[:-1] + ", and %d more job(s) of it are active." % (len(active) - 1)
+        return _finish(host, False, reason, jobs)
+
+    protecting = [j for j in jobs if not _NOT_PROTECTION_RE.search(str(j.get("type") or ""))]
+    problems = []
+    if not protecting:
+        if require_job:
+            return _finish(host, False, "%s is held: no backup job protects %s (looked for %s)." % (
+                host, host, ", ".join(patterns)), jobs)
+    accepted = _accepted_states(accept_warning, accept_partial)
+    for record in protecting:
+        problem = _run_problem(record, accepted, host) if require_success else None
+        if problem:
+            problems.append(problem)
+            continue
+        if max_age > 0:
+            if record["host_state"] not in accepted:
+                problems.append("%s, so no successful run within %g h is known" % (_run_problem(record, accepted, host), max_age))
+                continue
+            finished = _parse_time(record.get("host_finished_at"))
+            if finished is None:
+                problems.append("%s has no finish time for its last run, so its age cannot be checked" % _job_label(record))
+                continue
+            age = (moment - finished).total_seconds() / 3600.0
+            if age > max_age:
+                problems.append("the last successful run of %s finished %s, %.1f h ago, more than the %g h allowed" % (
+                    _job_label(record), _show_time(record.get("host_finished_at")), age, max_age))
+    if quiet_minutes > 0:
+        for record in jobs:
+            start = _parse_time(record.get("next_run_at"))
+            if start is not None and (start - moment).total_seconds() <= quiet_minutes * 60:
+                problems.append("%s is scheduled to start at %s, within the %g quiet minutes" % (
+                    _job_label(record), _show_time(record.get("next_run_at")), quiet_minutes))
+    if problems:
+        more = " (and %d more problem(s))" % (len(problems) - 1) if len(problems) > 1 else ""
+        return _finish(host, False, "%s is held: %s%s." % (host, problems[0], more), jobs)
+    if not protecting:
+        return _finish(host, True, "%s may proceed: no backup job protects it, and require_job is off." % host, jobs)
+    passed = ", ".join("%s %s%s" % (_job_label(j), _STATE_WORDS.get(j["host_state"], j["host_state"]),
+                                    ", finished %s" % _show_time(j["host_finished_at"]) if j.get("host_finished_at") else "")
+                       for j in protecting)
+    return _finish(host, True, "%s may proceed: %s." % (host, passed), jobs)
+
+
+class FilterModule:
+    """The maintenance gate's per-host verdict."""
+
+    def filters(self):
+        return {"gate_verdict": gate_verdict}

@@ -1,0 +1,92 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, backupops.jobs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connection options of both vendors, defined once, and the module-side glue around the clients.
+
+Private to the backupops.jobs collection: not a public API, it may change at any time.
+Documented in the doc fragments ``backupops.jobs.nakivo`` and ``backupops.jobs.commvault``.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+
+from ansible_collections.backupops.jobs.plugins.module_utils._session import (
+    REQUESTS_IMPORT_ERROR,
+    ApiError,
+    ApiSession,
+)
+
+
+def _connection_spec(prefix):
+    """The options both vendors share; ``prefix`` names their environment variables."""
+    return dict(
+        url=dict(type="str", fallback=(env_fallback, [prefix + "_URL"])),
+        username=dict(type="str", fallback=(env_fallback, [prefix + "_USERNAME"])),
+        password=dict(type="str", no_log=True, fallback=(env_fallback, [prefix + "_PASSWORD"])),
+        validate_certs=dict(type="bool", default=True, fallback=(env_fallback, [prefix + "_VALIDATE_CERTS"])),
+        ca_path=dict(type="path", fallback=(env_fallback, [prefix + "_CA_PATH"])),
+        timeout=dict(type="float", default=30),
+        retries=dict(type="int", default=3),
+        max_response_mb=dict(type="int", default=256),
+    )
+
+
+def nakivo_argument_spec(**module_options):
+    """The NAKIVO connection options plus ``module_options``."""
+    spec = _connection_spec("NAKIVO")
+    spec["tenant"] = dict(type="str", fallback=(env_fallback, ["NAKIVO_TENANT"]))
+    spec.update(module_options)
+    return spec
+
+
+def commvault_argument_spec(**module_options):
+    """The Commvault connection options plus ``module_options``."""
+    spec = _connection_spec("COMMVAULT")
+    spec["auth_token"] = dict(type="str", no_log=True, fallback=(env_fallback, ["COMMVAULT_AUTH_TOKEN"]))
+    spec["domain"] = dict(type="str", fallback=(env_fallback, ["COMMVAULT_DOMAIN"]))
+    spec.update(module_options)
+    return spec
+
+
+def open_session(module, env_prefix, pool_size=10):
+    """An ApiSession from the module's connection options; fails the module on unusable ones."""
+    if REQUESTS_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    params = module.params
+    if not params["url"]:
+        module.fail_json(msg="url is required: set it on the task, in module_defaults, or in %s_URL." % env_prefix)
+    for name in ("timeout", "retries", "max_response_mb"):
+        if params[name] is not None and params[name] < (1 if name == "max_response_mb" else 0):
+            module.fail_json(msg="%s must be %s, got %s." % (name, "at least 1" if name == "max_response_mb" else "0 or more", params[name]))
+    if params["timeout"] == 0:
+        module.fail_json(msg="timeout must be more than 0 seconds.")
+    if params["ca_path"] and not os.path.isfile(params["ca_path"]):
+        module.fail_json(msg="ca_path %s is not a readable file: give the PEM file of the CA that signed the server's certificate."
+                         % params["ca_path"])
+    try:
+        return ApiSession(params["url"], validate_certs=params["validate_certs"], ca_path=params["ca_path"],
+                          timeout=params["timeout"], retries=params["retries"],
+                          max_response_bytes=params["max_response_mb"] * 1024 * 1024,
+                          pool_size=pool_size, on_secret=module.no_log_values.add)
+    except ApiError as e:
+        module.fail_json(msg=str(e))
+    return None  # not reached: fail_json exits
+
+
+@contextmanager
+def api_errors(module, **result):
+    """Turn an ApiError raised inside the block into ``fail_json`` with its (already scrubbed) message."""
+    try:
+        yield
+    except ApiError as e:
+        details = dict(result)
+        if e.status is not None:
+            details["status"] = e.status
+        module.fail_json(msg=str(e), **details)
+    except ValueError as e:
+        # The normalizer's word for a reply it cannot read: a clear failure, not a traceback.
+        module.fail_json(msg="The server sent a job record that cannot be read: %s" % e, **result)

@@ -1,0 +1,257 @@
+# -*- coding: utf-8 -*-
+"""The maintenance_gate role and the shipped gate playbooks: real ansible-playbook runs against the emulator.
+
+Scenarios: tests/integration/scenarios/gate_static.yml (states that do not change during a run) and
+gate_wait.yml (a job of app01 runs for the first seconds). Hosts come from an inventory file in group
+``gated`` with ``ansible_connection=local``; nothing connects to them, the role only queries the API.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+VENV_BIN = Path(os.environ.get("BACKUPOPS_VENV_BIN") or Path(sys.executable).parent)
+QUERY = {"nakivo": "Read the NAKIVO jobs", "commvault": "Read the Commvault jobs"}
+LOGIN = {"nakivo": "AuthenticationManagement.login", "commvault": "Login"}
+VERDICT = "Judge this host on its own jobs"
+HOLD = "Hold this host"
+
+
+def start(emulator_factory, name):
+    return emulator_factory(str(SCENARIOS / (name + ".yml")))
+
+
+def credentials(platform, emu, password="admin"):
+    if platform == "nakivo":
+        return dict(NAKIVO_URL=emu.url, NAKIVO_USERNAME="admin", NAKIVO_PASSWORD=password)
+    return dict(COMMVAULT_URL=emu.url + "/webconsole/api", COMMVAULT_USERNAME="admin", COMMVAULT_PASSWORD=password)
+
+
+def inventory(tmp_path, hosts):
+    """An inventory file with ``hosts`` (name, or (name, {vars})) in group gated, all local."""
+    lines = ["[gated]"]
+    for host in hosts:
+        name, host_vars = (host, {}) if isinstance(host, str) else host
+        lines.append(" ".join([name] + ["%s='%s'" % (key, json.dumps(value)) for key, value in host_vars.items()]))
+    lines += ["[gated:vars]", "ansible_connection=local", "ansible_python_interpreter=%s" % (VENV_BIN / "python")]
+    path = tmp_path / ("inventory-%d.ini" % len(list(tmp_path.glob("inventory-*.ini"))))
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def gate(ansible, tmp_path, emu, platform, hosts, *cli, playbook="role_gate.yml", env=None, **role_vars):
+    """Run ``playbook`` over ``hosts`` with the role's variables; credentials only in the environment."""
+    extra = dict(maintenance_gate_platform=platform, maintenance_gate_wait_sleep=1, maintenance_gate_wait_timeout=60)
+    extra.update(role_vars)
+    return ansible("playbook", playbook, "-i", inventory(tmp_path, hosts), "-e", json.dumps(extra), *cli,
+                   env=env if env is not None else credentials(platform, emu))
+
+
+def by_task(run, suffix):
+    """Per host, the recorded entry ({status, result}) of the task whose name ends with ``suffix``."""
+    return {e["host"]: e for e in run.entries if e["task"].endswith(suffix) or e["task"].split(" : ")[-1].startswith(suffix)}
+
+
+def verdicts(run):
+    """Per host, (open, reason) from the facts the role set."""
+    return {host: (e["result"]["ansible_facts"]["maintenance_gate_open"], e["result"]["ansible_facts"]["maintenance_gate_reason"])
+            for host, e in by_task(run, VERDICT).items()}
+
+
+def held_hosts(run):
+    return sorted(host for host, e in by_task(run, HOLD).items() if e["status"] == "failed")
+
+
+def logins(emu, platform):
+    return [e for e in emu.log if e["call"] == LOGIN[platform]]
+
+
+STATIC_HOSTS = {
+    "nakivo": ["web01.example.com", "web02", "db01", "old01.example.com", "soon01", "nojob01"],
+    "commvault": ["web01", "web02.example.com", "db01", "old01.example.com", "nojob01",
+                  ("web03.example.com", {"maintenance_gate_objects": ["vc01.example.com", "web03.example.com"]}),
+                  ("web04", {"maintenance_gate_objects": ["vc01.example.com", "web04"]})],
+}
+
+
+@pytest.mark.parametrize("platform", ["nakivo", "commvault"])
+def test_held_hosts_fail_alone_with_a_reason_and_one_login(ansible, tmp_path, emulator_factory, platform):
+    emu = start(emulator_factory, "gate_static")
+    run = gate(ansible, tmp_path, emu, platform, STATIC_HOSTS[platform])
+    assert run.rc == 2, run
+    v = verdicts(run)
+    assert len(v) == len(STATIC_HOSTS[platform]), run
+    if platform == "nakivo":
+        # web02's VM failed in the job that also protects web01: only web02 is held.
+        assert v["web01.example.com"][0] is True
+        assert v["web02"] == (False, v["web02"][1]) and "'Backup web tier' (id 1) failed for web02, finished" in v["web02"][1]
+        assert "'Backup database' (id 2) failed for db01, finished" in v["db01"][1]
+        assert v["soon01"][0] is True, "quiet_minutes is 0 by default"
+        expected_held = ["db01", "nojob01", "web02"]
+    else:
+        assert v["web01"][0] is True
+        assert v["web02.example.com"][0] is True and "completed with warnings" in v["web02.example.com"][1]
+        assert "'db01.example.com/default' (id 103) failed for db01, finished" in v["db01"][1]
+        # One Virtual Server job, two VMs: each host is judged on its own VM.
+        assert v["web03.example.com"][0] is True, v["web03.example.com"]
+        assert v["web04"][0] is False and "'vc01.example.com/web-vms' (id 105) failed for web04" in v["web04"][1]
+        expected_held = ["db01", "nojob01", "web04"]
+    assert v["old01.example.com"][0] is True, "no max_age by default"
+    assert v["nojob01"] == (False, "nojob01 is held: no backup job protects nojob01 (looked for nojob01).")
+    assert held_hosts(run) == expected_held
+    for host in expected_held:
+        assert "fatal: [%s]: FAILED!" % host in run.stdout and v[host][1] in run.stdout
+    # One readable line per host in the output.
+    assert "web01%s: OPEN | " % (".example.com" if platform == "nakivo" else "") in run.stdout
+    assert "nojob01: HELD | no jobs | nojob01 is held" in run.stdout
+    # The open hosts went on to the next play.
+    assert set(by_task(run, "Verdict facts")) == set(h if isinstance(h, str) else h[0] for h in STATIC_HOSTS[platform]) - set(expected_held)
+    assert len(logins(emu, platform)) == 1
+    assert len(by_task(run, QUERY[platform])) == 1
+
+
+@pytest.mark.parametrize("platform", ["nakivo", "commvault"])
+def test_audit_mode_with_max_age_reports_and_goes_on(ansible, tmp_path, emulator_factory, platform):
+    emu = start(emulator_factory, "gate_static")
+    hosts = ["web01.example.com", "old01.example.com", "db01", "nojob01"]
+    run = gate(ansible, tmp_path, emu, platform, hosts, maintenance_gate_fail=False, maintenance_gate_max_age=24)
+    assert run.rc == 0, run
+    v = verdicts(run)
+    assert v["web01.example.com"][0] is True
+    assert v["old01.example.com"][0] is False
+    assert "finished" in v["old01.example.com"][1] and "more than the 24 h allowed" in v["old01.example.com"][1]
+    assert v["db01"][0] is False and v["nojob01"][0] is False
+    assert held_hosts(run) == []
+    assert set(by_task(run, "Verdict facts")) == set(hosts), "every host went on"
+
+
+def test_quiet_minutes_holds_a_host_whose_job_starts_soon(ansible, tmp_path, emulator_factory):
+    emu = start(emulator_factory, "gate_static")
+    run = gate(ansible, tmp_path, emu, "nakivo", ["soon01", "web01"], maintenance_gate_quiet_minutes=30)
+    v = verdicts(run)
+    assert v["soon01"][0] is False and "'Backup soon' (id 4) is scheduled to start at" in v["soon01"][1]
+    assert "within the 30 quiet minutes" in v["soon01"][1]
+    assert v["web01"][0] is True, "web01's next run is 12 h away"
+    assert held_hosts(run) == ["soon01"]
+
+
+@pytest.mark.parametrize("platform", ["nakivo", "commvault"])
+def test_require_job_false_lets_unprotected_hosts_through(ansible, tmp_path, emulator_factory, platform):
+    emu = start(emulator_factory, "gate_static")
+    run = gate(ansible, tmp_path, emu, platform, ["nojob01", "db01"], maintenance_gate_require_job=False)
+    v = verdicts(run)
+    assert v["nojob01"] == (True, "nojob01 may proceed: no backup job protects it, and require_job is off.")
+    assert v["db01"][0] is False
+    assert held_hosts(run) == ["db01"]
+
+
+@pytest.mark.parametrize("platform", ["nakivo", "commvault"])
+def test_gate_waits_for_a_running_job_then_opens(ansible, tmp_path, emulator_factory, platform):
+    emu = start(emulator_factory, "gate_wait")
+    began = time.monotonic()
+    run = gate(ansible, tmp_path, emu, platform, ["app01", "web01"])
+    assert run.rc == 0, run
+    query = next(iter(by_task(run, QUERY[platform]).values()))["result"]
+    assert query["waited"] > 0, query
+    assert time.monotonic() - began >= 3
+    v = verdicts(run)
+    assert v["app01"][0] is True and v["web01"][0] is True, v
+    assert len(logins(emu, platform)) == 1
+
+
+@pytest.mark.parametrize("platform", ["nakivo", "commvault"])
+def test_wait_timeout_holds_only_the_host_of_the_running_job(ansible, tmp_path, emulator_factory, platform):
+    emu = start(emulator_factory, "gate_wait")
+    run = gate(ansible, tmp_path, emu, platform, ["app01", "web01"], maintenance_gate_wait_timeout=1)
+    v = verdicts(run)
+    assert v["app01"][0] is False and "is still running" in v["app01"][1] and "of waiting" in v["app01"][1], v
+    assert v["web01"][0] is True, v
+    assert held_hosts(run) == ["app01"]
+
+
+@pytest.mark.parametrize("platform", ["nakivo", "commvault"])
+def test_a_failed_query_fails_every_host_with_the_modules_message(ansible, tmp_path, emulator_factory, platform):
+    emu = start(emulator_factory, "gate_static")
+    hosts = ["web01", "db01", "nojob01"]
+    run = gate(ansible, tmp_path, emu, platform, hosts, env=credentials(platform, emu, password="wrong"),
+               maintenance_gate_fail=False, maintenance_gate_require_job=False)
+    assert run.rc == 2, run
+    assert held_hosts(run) == sorted(hosts), "audit mode does not hide a failed query"
+    for host, (is_open, reason) in verdicts(run).items():
+        assert is_open is False
+        assert reason.startswith("%s is held: the backup job query failed: " % host)
+        assert "refused the login" in reason and "no backup job protects" not in reason
+    assert len(logins(emu, platform)) == 1, "a refused login is never retried"
+
+
+@pytest.mark.parametrize("platform", ["nakivo", "commvault"])
+def test_one_login_for_fifty_hosts(ansible, tmp_path, emulator_factory, platform):
+    emu = start(emulator_factory, "gate_static")
+    hosts = ["host%02d.example.com" % n for n in range(48)] + ["web01", "db01"]
+    run = gate(ansible, tmp_path, emu, platform, hosts, maintenance_gate_require_job=False)
+    v = verdicts(run)
+    assert len(v) == 50, run
+    assert held_hosts(run) == ["db01"]
+    assert len(logins(emu, platform)) == 1
+    assert len(by_task(run, QUERY[platform])) == 1
+
+
+@pytest.mark.parametrize("platform", ["nakivo", "commvault"])
+def test_check_mode_gives_the_same_verdicts(ansible, tmp_path, emulator_factory, platform):
+    emu = start(emulator_factory, "gate_static")
+    run = gate(ansible, tmp_path, emu, platform, ["web01", "db01"], "--check")
+    v = verdicts(run)
+    assert v["web01"][0] is True and v["db01"][0] is False, run
+    assert held_hosts(run) == ["db01"]
+
+
+def test_fixed_job_ids_judge_every_host_on_them(ansible, tmp_path, emulator_factory):
+    emu = start(emulator_factory, "gate_static")
+    run = gate(ansible, tmp_path, emu, "nakivo", ["web01", "web02", "app07"], maintenance_gate_job_ids=[1])
+    v = verdicts(run)
+    assert v["web01"][0] is True and v["web02"][0] is False
+    assert v["app07"][0] is False and "'Backup web tier' (id 1) failed" in v["app07"][1], "not among the objects: the job decides"
+    calls = [e["call"] for e in emu.log]
+    assert "JobSummaryManagement.getGroupInfo" not in calls, "fixed ids: no listing of every job"
+    run = gate(ansible, tmp_path, emu, "nakivo", ["web01"], maintenance_gate_job_ids=[1, 99])
+    assert verdicts(run)["web01"] == (False, "web01 is held: no job was found for id 99 on the backup server.")
+
+
+def test_fixed_commvault_job_names_and_connection_variables(ansible, tmp_path, emulator_factory):
+    emu = start(emulator_factory, "gate_static")
+    run = gate(ansible, tmp_path, emu, "commvault", ["web03", "web04"], env={},
+               maintenance_gate_url=emu.url + "/webconsole/api", maintenance_gate_username="admin",
+               maintenance_gate_password="admin", maintenance_gate_job_names=["vc01.example.com/web-*"])
+    v = verdicts(run)
+    assert v["web03"][0] is True and v["web04"][0] is False, v
+
+
+def test_shipped_gate_playbook(ansible, tmp_path, emulator_factory):
+    emu = start(emulator_factory, "gate_static")
+    run = gate(ansible, tmp_path, emu, "nakivo", ["web01", "web02", "db01"], "-e", "gate_hosts=gated",
+               playbook="backupops.jobs.gate")
+    assert run.rc == 2, run
+    assert held_hosts(run) == ["db01", "web02"]
+    summary = next(iter(by_task(run, "List the hosts let through and the hosts held").values()))["result"]["msg"]
+    assert summary == {"open": ["web01"], "held": ["web02", "db01"]}, summary
+
+
+def test_shipped_rolling_patch_gates_each_batch_before_and_after(ansible, tmp_path, emulator_factory):
+    emu = start(emulator_factory, "gate_static")
+    hosts = ["web01", "web02", "old01", "db01"]
+    run = gate(ansible, tmp_path, emu, "nakivo", hosts, "-e", "patch_hosts=gated", "-e", "patch_serial=2",
+               playbook="backupops.jobs.rolling_patch")
+    patched = sorted(h for h, e in by_task(run, "Patch the host").items() if e["status"] == "ok")
+    assert patched == ["old01", "web01"], run
+    # The gate after the batch (max_age 26 h) holds old01, whose last backup is 30 h old.
+    after = [e for e in run.entries if e["task"].endswith(VERDICT) and e["host"] == "old01"]
+    assert [e["result"]["ansible_facts"]["maintenance_gate_open"] for e in after] == [True, False]
+    assert held_hosts(run) == ["db01", "old01", "web02"]
+    assert len(logins(emu, "nakivo")) == 4, "one query per batch before, one after: 2 batches"
