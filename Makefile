@@ -141,7 +141,7 @@ emulator-tests: venv ## pytest tests/emulator (the emulator's own tests)
 	@$(call pytest_run,$(VENV),tests/emulator)
 
 integration: venv emulator-tests ## pytest tests/integration: real ansible runs against the emulator
-	@$(call pytest_run,$(VENV),-n $(INTEGRATION_WORKERS) tests/integration)
+	@$(call pytest_run,$(VENV),-n $(INTEGRATION_WORKERS) --durations=5 tests/integration)
 
 lint: venv ## ansible-lint --profile production (.ansible-lint)
 	cd $(ROOT) && ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) PATH="$(VENV)/bin:$(PATH)" \
@@ -172,7 +172,7 @@ compat-units: venv-compat
 	@$(call pytest_run,$(VENV_COMPAT),tests/unit)
 
 compat-integration: venv-compat
-	@$(call pytest_run,$(VENV_COMPAT),-n $(INTEGRATION_WORKERS) tests/integration)
+	@$(call pytest_run,$(VENV_COMPAT),-n $(INTEGRATION_WORKERS) --durations=5 tests/integration)
 
 compat: compat-units compat-integration ## unit + integration tests on ansible-core 2.16 / Python 3.11
 
@@ -184,7 +184,7 @@ test: ## All of the above, fast failures first; one summary line per part
 	@mkdir -p $(LOGS); : > $(LOGS)/summary.txt; failed=0; \
 	for part in $(TEST_PARTS); do \
 	  echo "=== $$part"; start=$$SECONDS; \
-	  if $(MAKE) $$part; then status=ok; else status=FAILED; failed=1; fi; \
+	  if $(MAKE) -k $$part; then status=ok; else status=FAILED; failed=1; fi; \
 	  printf '%-12s %-6s %4ss\n' "$$part" "$$status" "$$((SECONDS - start))" >> $(LOGS)/summary.txt; \
 	  case "$$part:$$status" in venv*:FAILED) break;; esac; \
 	done; \

@@ -28,7 +28,7 @@ description:
     (O(require_success)); another VM's failure in the same job does not hold this host.
   - 6. The last run is older than O(max_age) hours, or did not succeed.
   - 7. A job of the host is scheduled to start within O(quiet_minutes).
-  - Used by the role M(backupops.jobs.maintenance_gate); usable on its own with any registered result.
+  - Used by the role P(backupops.jobs.maintenance_gate#role); usable on its own with any registered result.
 positional: host
 options:
   _input:
@@ -147,9 +147,10 @@ _value:
       sample: "web01: HELD | Backup web (id 3) failed, finished 2026-11-22 01:20:41 UTC | its last run in job ..."
     jobs:
       description:
-        - The job records that touch the host, each with two keys added - C(host_state) (the state that
-          judged this host - its own object's, else the job's) and C(host_objects) (the names of its
-          objects that matched).
+        - The job records that touch the host, each with three keys added - C(host_state) (the state that
+          judged this host - its own object's, else the job's), C(host_objects) (the names of its
+          objects that matched) and C(host_finished_at) (the object's finish time where the product
+          gives one, else the job's).
       type: list
       elements: dict
     error:
@@ -164,7 +165,6 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.backupops.jobs.plugins.module_utils._match import host_matches, name_matches
 
-ACTIVE = frozenset(("running", "queued", "paused", "stopping"))
 # Jobs of these types read from a backup; they hold a host while they run but do not protect it.
 _NOT_PROTECTION_RE = re.compile(r"restore|recover|flash_boot|failover|failback|export")
 # Worst first: the state of several objects of one host in one job is the first of these found.
@@ -349,7 +349,7 @@ def gate_verdict(result, host, objects=None, job_ids=None, job_names=None, requi
         max_age = float(max_age) if max_age not in (None, "") else 0.0
         quiet_minutes = float(quiet_minutes or 0)
     except (TypeError, ValueError) as e:
-        raise AnsibleFilterError("gate_verdict: max_age and quiet_minutes must be numbers: %s" % e)
+        raise AnsibleFilterError("gate_verdict: max_age and quiet_minutes must be numbers: %s" % e) from e
     moment = _parse_time(now) if now is not None else datetime.datetime.now(_UTC)
     if moment is None:
         raise AnsibleFilterError("gate_verdict: now must be an ISO 8601 time, got %r" % (now,))

@@ -186,8 +186,8 @@ class CommvaultClient:
             raise self.session.error("Commvault at %s answered %s with HTTP %d and a body that is neither JSON nor XML (%s): %r"
                                      % (self.session.base_url, path, reply.status, e, text[:80]), status=reply.status, url=reply.url)
         if reply.status >= 400:
-            raise self.session.error("Commvault at %s answered %s with HTTP %d: %s" % (self.session.base_url, path, reply.status,
-                                                                                      error_message(doc) or text[:120]),
+            words = error_message(doc) or text[:120]
+            raise self.session.error("Commvault at %s answered %s with HTTP %d: %s" % (self.session.base_url, path, reply.status, words),
                                      status=reply.status, url=reply.url)
         return doc
 

@@ -85,9 +85,11 @@ attributes:
     description: Use C(group/backupops.jobs.commvault) in C(module_defaults) to set the connection options once.
 seealso:
   - module: backupops.jobs.job_info
-  - role: backupops.jobs.maintenance_gate
+  - plugin: backupops.jobs.maintenance_gate
+    plugin_type: role
+    description: Holds each host of a play until its backups allow maintenance.
 author:
-  - backupops.jobs contributors
+  - backupops maintainers (@backupops)
 """
 
 EXAMPLES = r"""
@@ -383,8 +385,8 @@ def main():
             result["missing"] = dict(job_ids=[job_id for job_id in params["job_ids"] or () if job_id not in query.details],
                                      clients=query.missing_clients)
             if any(result["missing"].values()) and not params["allow_missing"]:
-                module.fail_json(msg=missing_message(result["missing"], query.reasons),
-                                 **dict(result, jobs=records, summary=summarize(records)))
+                result.update(jobs=records, summary=summarize(records))
+                module.fail_json(msg=missing_message(result["missing"], query.reasons), **result)
             timed_out = False
             if params["wait"]:
                 first = [records]

@@ -64,9 +64,11 @@ attributes:
     description: Use C(group/backupops.jobs.nakivo) in C(module_defaults) to set the connection options once.
 seealso:
   - module: backupops.jobs.job_detail
-  - role: backupops.jobs.maintenance_gate
+  - plugin: backupops.jobs.maintenance_gate
+    plugin_type: role
+    description: Holds each host of a play until its backups allow maintenance.
 author:
-  - backupops.jobs contributors
+  - backupops maintainers (@backupops)
 """
 
 EXAMPLES = r"""
@@ -310,7 +312,8 @@ def main():
         with NakivoClient(session, params["username"], params["password"], params["tenant"]) as client:
             records, result["missing"] = select(client, params["job_ids"], params["names"], params["protected_objects"])
             if any(result["missing"].values()) and not params["allow_missing"]:
-                module.fail_json(msg=missing_message(result["missing"]), **dict(result, jobs=records, summary=summarize(records)))
+                result.update(jobs=records, summary=summarize(records))
+                module.fail_json(msg=missing_message(result["missing"]), **result)
             timed_out = False
             if params["wait"]:
                 ids = [record["id"] for record in records]

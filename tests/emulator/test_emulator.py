@@ -538,7 +538,7 @@ def test_fault_status_with_retry_after_after_and_count(emu, client):
     client.login_nakivo()
     emu.add_fault(kind="status", status=503, retry_after=2, match={"call": "getJobInfo"}, after=1, count=2)
     assert client.rpc("JobSummaryManagement", "getJobInfo", [[1], 0])[0] == 200
-    for _ in range(2):
+    for dummy in range(2):
         status, headers, body = client.rpc("JobSummaryManagement", "getJobInfo", [[1], 0])
         assert status == 503 and headers["Retry-After"] == "2" and headers["Content-Type"].startswith("text/html") and b"503" in body
     assert client.rpc("JobSummaryManagement", "getJobInfo", [[1], 0])[0] == 200
@@ -660,7 +660,7 @@ def test_log_fields_and_connection_counting(emu):
 
 def test_concurrency_is_measured(emu):
     emu.add_fault(kind="latency", ms=200, count=None)
-    clients = [Client(emu) for _ in range(4)]
+    clients = [Client(emu) for dummy in range(4)]
     threads = [threading.Thread(target=one.rpc, args=("AuthenticationManagement", "isLogged", [])) for one in clients]
     for thread in threads:
         thread.start()

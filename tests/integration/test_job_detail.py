@@ -77,8 +77,8 @@ def test_job_ids_in_the_order_asked_on_every_web_service_root(ansible, write_pla
 
 
 def test_json_and_xml_give_the_same_normalized_record(ansible, write_playbook, commserve):
-    _, as_json = run_task(ansible, write_playbook, commserve, dict(job_ids=[1005, 1001], api_format="json"))
-    _, as_xml = run_task(ansible, write_playbook, commserve, dict(job_ids=[1005, 1001], api_format="xml"))
+    as_json = run_task(ansible, write_playbook, commserve, dict(job_ids=[1005, 1001], api_format="json"))[1]
+    as_xml = run_task(ansible, write_playbook, commserve, dict(job_ids=[1005, 1001], api_format="xml"))[1]
     assert [normalized(j) for j in as_json["jobs"]] == [normalized(j) for j in as_xml["jobs"]]
     assert [(o["name"], o["state"]) for o in as_xml["jobs"][0]["objects"]] == [("vm-a", "succeeded"), ("vm-b", "failed")]
     assert all(isinstance(v, str) for v in as_xml["jobs"][0]["raw"]["generalInfo"].values() if not isinstance(v, (dict, list)))

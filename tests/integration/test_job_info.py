@@ -87,8 +87,8 @@ def test_protected_objects_match_short_and_qualified_names(ansible, write_playbo
 
 
 def test_selectors_combine_as_a_union_without_duplicates(ansible, write_playbook, director):
-    run, result = run_task(ansible, write_playbook, director, dict(job_ids=[1], names=["Backup web tier", "Backup db"],
-                                                             protected_objects=["web01"]))
+    args = dict(job_ids=[1], names=["Backup web tier", "Backup db"], protected_objects=["web01"])
+    run, result = run_task(ansible, write_playbook, director, args)
     assert run.rc == 0, run
     assert [j["id"] for j in result["jobs"]] == [1, 2]
 
@@ -158,8 +158,8 @@ def test_missing_ids_names_and_objects_fail_by_name(ansible, write_playbook, emu
 
 
 def test_allow_missing_returns_what_was_found_at_once(ansible, write_playbook, director):
-    run, result = run_task(ansible, write_playbook, director, dict(job_ids=[1, 77], protected_objects=["web05"], allow_missing=True,
-                                                             wait=True, wait_sleep=0.5, wait_timeout=30))
+    args = dict(job_ids=[1, 77], protected_objects=["web05"], allow_missing=True, wait=True, wait_sleep=0.5, wait_timeout=30)
+    run, result = run_task(ansible, write_playbook, director, args)
     assert run.rc == 0, run
     assert [j["id"] for j in result["jobs"]] == [1]
     assert result["missing"] == dict(job_ids=[77], names=[], protected_objects=["web05"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -152,15 +153,37 @@ def test_require_job_false_lets_unprotected_hosts_through(ansible, tmp_path, emu
     assert held_hosts(run) == ["db01"]
 
 
+def finish_jobs_after_first_poll(emu, platform, delay=2.0, timeout=120):
+    """A thread that, once the gate has read the jobs, waits ``delay`` s and moves the job clock 5 minutes on.
+
+    Five minutes finish gate_wait.yml's running jobs and stay below the session idle timeouts (600 s, 1800 s).
+    """
+    poll = {"nakivo": "getJobInfo", "commvault": "Job"}[platform]
+
+    def watch():
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(entry["status"] == 200 and poll in (entry["call"] or "").split(",")[-1] for entry in emu.log):
+                time.sleep(delay)
+                emu.advance(300)
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
 @pytest.mark.parametrize("platform", ["nakivo", "commvault"])
 def test_gate_waits_for_a_running_job_then_opens(ansible, tmp_path, emulator_factory, platform):
     emu = start(emulator_factory, "gate_wait")
-    began = time.monotonic()
+    watcher = finish_jobs_after_first_poll(emu, platform)
     run = gate(ansible, tmp_path, emu, platform, ["app01", "web01"])
+    watcher.join(timeout=5)
     assert run.rc == 0, run
     query = next(iter(by_task(run, QUERY[platform]).values()))["result"]
-    assert query["waited"] > 0, query
-    assert time.monotonic() - began >= 3
+    assert query["waited"] >= 1, query
+    assert [job["state"] for job in query["jobs"] if job["id"] in (1, 202)] == ["succeeded"], query["jobs"]
     v = verdicts(run)
     assert v["app01"][0] is True and v["web01"][0] is True, v
     assert len(logins(emu, platform)) == 1

@@ -51,7 +51,7 @@ def same(src: str, dst: str) -> bool:
     if not os.path.isfile(dst):
         return False
     s, d = os.stat(src), os.stat(dst)
-    return s.st_size == d.st_size and int(s.st_mtime) == int(d.st_mtime) and s.st_mode == d.st_mode
+    return s.st_size == d.st_size and s.st_mtime_ns == d.st_mtime_ns and s.st_mode == d.st_mode
 
 
 def main(argv: list[str]) -> int:

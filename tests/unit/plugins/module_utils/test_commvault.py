@@ -87,7 +87,7 @@ def test_expired_token_is_renewed_once_for_many_concurrent_requests():
                 barrier.wait()
                 answers.append(cv.job_detail(1248, "json")[0] is not None)
 
-            threads = [threading.Thread(target=read) for _ in range(6)]
+            threads = [threading.Thread(target=read) for dummy in range(6)]
             for thread in threads:
                 thread.start()
             for thread in threads:
@@ -105,14 +105,22 @@ def test_given_token_that_expired_without_credentials_is_explained():
         assert "rejected the token (HTTP 401)" in str(failure.value)
 
 
-@pytest.mark.parametrize("unknown_job, reason", [("errlist", "errorCode"), ("empty", None)])
-def test_unknown_job_gives_the_servers_reason(unknown_job, reason):
+@pytest.mark.parametrize("unknown_job, fmt, reason", [
+    ("errlist", "json", "errorCode"),
+    ("errlist", "xml", "errorCode"),
+    ("errlist", "auto", "errorCode"),
+    ("empty", "json", "an empty job: no such id, or a Web Server that cannot read JSON requests"),
+    ("empty", "xml", None),
+    ("empty", "auto", None),
+])
+def test_unknown_job_gives_the_servers_reason(unknown_job, fmt, reason):
     with Emulator(scenario(unknown_job=unknown_job)) as emu:
         with client(emu) as cv:
-            for fmt in ("json", "xml"):
-                detail, why = cv.job_detail(4242, fmt)
-                assert detail is None
-                assert (reason in why) if reason else why is None
+            detail, why = cv.job_detail(4242, fmt)
+            assert detail is None
+            assert why is None if reason is None else reason in why
+            # An unknown id is no reason to give up JSON for the rest of the run.
+            assert cv.json_works is True
 
 
 def test_wrapped_reply_is_unwrapped():

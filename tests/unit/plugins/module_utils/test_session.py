@@ -105,7 +105,7 @@ def test_replies_over_the_size_limit_are_refused(emu):
 
 def test_keep_alive_uses_one_connection(emu):
     http = session(emu.url)
-    for _ in range(5):
+    for dummy in range(5):
         http.request("POST", emu.url + "/c/router", json=HEALTH)
     assert len({entry["conn"] for entry in rpc(emu)}) == 1
 

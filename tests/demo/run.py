@@ -1,0 +1,234 @@
+#!/usr/bin/env python
+"""make demo: the maintenance gate for real, against the emulator (tests/emulator/scenarios/demo.yml).
+
+Starts the emulator as a subprocess, then for NAKIVO and for Commvault: the shipped gate playbook
+(backupops.jobs.gate) over web01, db01, app01 and app02, and while it waits an ad-hoc query with the
+credentials only in the environment. web01's backup is running (the gate waits, then opens), db01's
+last backup failed (held), app02's VM failed in the job that also protects app01 (app02 held, app01
+let through). Just before the gate queries, the emulator is reset to the scenario's start, so that
+web01's few-second backup is running whatever the machine's speed.
+Exit 0 when the demo showed all of that; the emulator is always stopped.
+
+Run from the collection root (ansible_collections/backupops/jobs) with ANSIBLE_COLLECTIONS_PATH set,
+as `make demo` does. `--verbose` prints ansible's whole output too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = Path.cwd() if (Path.cwd() / "galaxy.yml").is_file() else HERE.parents[1]
+SCENARIO = ROOT / "tests" / "emulator" / "scenarios" / "demo.yml"
+CALLBACKS = ROOT / "tests" / "integration" / "callback_plugins"
+VENV_BIN = Path(os.environ.get("BACKUPOPS_VENV_BIN") or Path(sys.executable).parent)
+VERBOSE = "--verbose" in sys.argv
+
+VENDORS = {
+    "nakivo": dict(title="NAKIVO Backup & Replication", prefix="NAKIVO_", url_suffix="", module="job_info",
+                   adhoc="job_ids=1"),
+    "commvault": dict(title="Commvault", prefix="COMMVAULT_", url_suffix="/webconsole/api", module="job_detail",
+                      adhoc="job_ids=3002"),
+}
+# What the demo must show, per host: (open, words the reason must hold).
+EXPECTED = {
+    "web01": (True, "may proceed"),
+    "db01": (False, "failed for db01"),
+    "app01": (True, "may proceed"),
+    "app02": (False, "failed for app02"),
+}
+
+
+def say(text=""):
+    print(text, flush=True)
+
+
+def step(text):
+    say()
+    say("== " + text)
+
+
+class Emulator:
+    """The emulator as a subprocess: python -m tests.emulator prints its URL first."""
+
+    def __init__(self, scenario):
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.emulator", "--scenario", str(scenario), "--port", "0"],
+                                     cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.url = self.proc.stdout.readline().strip()
+        if not self.url.startswith("http"):
+            self.stop()
+            raise RuntimeError("the emulator did not start: %s" % self.proc.stderr.read())
+
+    def control(self, method, name, payload=None):
+        data = json.dumps(payload or {}).encode() if method == "POST" else None
+        request = urllib.request.Request(self.url + "/_emulator/" + name, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as reply:  # nosec - the local emulator only
+            return json.loads(reply.read())
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def environment(workdir, credentials):
+    """A clean environment: the collection path, the recording callback, and the vendor's credentials only."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NAKIVO_", "COMMVAULT_", "ANSIBLE_"))}
+    env.update(
+        ANSIBLE_COLLECTIONS_PATH=os.environ.get("ANSIBLE_COLLECTIONS_PATH") or str(ROOT.parents[2]),
+        ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
+        ANSIBLE_PYTHON_INTERPRETER=str(VENV_BIN / "python"),
+        ANSIBLE_LOCAL_TEMP=str(workdir / "tmp"),
+        ANSIBLE_HOME=str(workdir / "home"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+        ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS),
+        ANSIBLE_CALLBACKS_ENABLED="record_results",
+        ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+        PATH=str(VENV_BIN) + os.pathsep + env.get("PATH", ""),
+    )
+    env.update(credentials)
+    return env
+
+
+def start(command, env, results):
+    """Start an ansible command; finish() it to get (rc, output, recorded task results)."""
+    proc = subprocess.Popen(command, env=dict(env, BACKUPOPS_RESULTS=str(results)), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    return proc, results
+
+
+def finish(started):
+    proc, results = started
+    output = proc.communicate(timeout=300)[0]
+    if VERBOSE:
+        say(output)
+    entries = json.loads(results.read_text()) if results.exists() else []
+    return proc.returncode, output, entries
+
+
+def wait_for_task(started, task, count, timeout=120):
+    """Wait until ``task`` has ``count`` recorded results (the callback writes after each), or the run ended."""
+    proc, results = started
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            entries = json.loads(results.read_text()) if results.exists() else []
+        except ValueError:  # caught mid-write
+            entries = []
+        if len(by_task(entries, task)) >= count:
+            return
+        time.sleep(0.05)
+
+
+def by_task(entries, suffix):
+    return {e["host"]: e for e in entries if e["task"].split(" : ")[-1].startswith(suffix)}
+
+
+def demo_vendor(platform, emu, users, workdir, problems):
+    vendor = VENDORS[platform]
+    user = users[platform]
+    credentials = {vendor["prefix"] + "URL": emu.url + vendor["url_suffix"],
+                   vendor["prefix"] + "USERNAME": user["username"], vendor["prefix"] + "PASSWORD": str(user["password"])}
+    env = environment(workdir, credentials)
+
+    login_call = "AuthenticationManagement.login" if platform == "nakivo" else "Login"
+    started = time.monotonic()
+    extra = dict(gate_hosts="demo", maintenance_gate_platform=platform, maintenance_gate_wait_sleep=1,
+                 maintenance_gate_wait_timeout=120)
+    gate = start([str(VENV_BIN / "ansible-playbook"), "backupops.jobs.gate", "-i", str(HERE / "inventory.yml"),
+                  "-e", json.dumps(extra)], env, workdir / ("gate-%s.json" % platform))
+    # Just before the gate queries, the scenario's clock goes back to 0: web01's backup starts
+    # then and runs a few seconds, however long ansible took to start on this machine.
+    wait_for_task(gate, "Note the backup objects of this host", len(EXPECTED))
+    emu.control("POST", "reset")
+
+    step("%s: what is running right now? (ad hoc, credentials only in the environment)" % vendor["title"])
+    say("   $ export %s" % " ".join("%s=%s" % (k, "********" if k.endswith("PASSWORD") else v) for k, v in credentials.items()))
+    say("   $ ansible localhost -m backupops.jobs.%s -a %s" % (vendor["module"], vendor["adhoc"]))
+    rc, output, entries = finish(start([str(VENV_BIN / "ansible"), "localhost", "-i", "localhost,", "-c", "local",
+                                        "-m", "backupops.jobs." + vendor["module"], "-a", vendor["adhoc"]],
+                                       env, workdir / ("adhoc-%s.json" % platform)))
+    jobs = entries[-1]["result"].get("jobs", []) if entries else []
+    if rc != 0 or not jobs:
+        problems.append("%s ad-hoc query failed (rc %s): %s" % (platform, rc, output[-2000:]))
+    for job in jobs:
+        progress = " %s%% done" % job["progress"] if job.get("progress") is not None else ""
+        protects = ", ".join(o["name"] for o in job["objects"]) or "-"
+        say("   job %s %r: %s%s, protects %s" % (job["id"], job["name"], job["state"], progress, protects))
+
+    step("%s: the pre-maintenance gate over web01, db01, app01, app02 (it started before the ad-hoc query)" % vendor["title"])
+    say("   $ ansible-playbook backupops.jobs.gate -i tests/demo/inventory.yml -e gate_hosts=demo "
+        "-e maintenance_gate_platform=%s -e maintenance_gate_wait_sleep=1" % platform)
+    say("   (web01's backup is running: the gate waits for it to finish before judging anyone)")
+    rc, output, entries = finish(gate)
+    elapsed = time.monotonic() - started
+    query = next(iter(by_task(entries, "Read the %s jobs" % vendor["title"].split()[0]).values()), {}).get("result", {})
+    waited = query.get("waited") or 0
+    # Since the reset: one login of the ad-hoc query, and the gate's.
+    logins = sum(1 for entry in emu.control("GET", "log") if entry["call"] == login_call) - 1
+    say("   the gate waited %.1f s for the running job to finish (the whole run took %.1f s; logins: %d)" % (waited, elapsed, logins))
+    if logins != 1:
+        problems.append("%s: the gate logged in %d times, not once" % (platform, logins))
+    if waited <= 0:
+        problems.append("%s: the gate did not wait for the running job" % platform)
+    say("   the line per host, as an operator sees it in AWX:")
+    lines = by_task(entries, "Show the verdict of this host")
+    for host in EXPECTED:
+        line = lines.get(host, {}).get("result", {}).get("msg")
+        say("     " + (line or "%s: (no verdict)" % host))
+    held = {h: e["result"].get("msg") for h, e in by_task(entries, "Hold this host").items() if e["status"] == "failed"}
+    say("   held hosts fail alone, with the reason:")
+    for host, msg in held.items():
+        say("     fatal: [%s]: %s" % (host, msg))
+    say("   exit code %s: the held hosts failed, the others went on to their maintenance" % rc)
+    verdicts = by_task(entries, "Judge this host on its own jobs")
+    for host, (should_open, words) in EXPECTED.items():
+        facts = verdicts.get(host, {}).get("result", {}).get("ansible_facts", {})
+        if facts.get("maintenance_gate_open") is not should_open or words not in facts.get("maintenance_gate_reason", ""):
+            problems.append("%s: %s should be %s (%r), got %r" % (platform, host, "open" if should_open else "held", words, facts))
+    if sorted(held) != sorted(h for h, (o, _w) in EXPECTED.items() if not o):
+        problems.append("%s: held hosts %s" % (platform, sorted(held)))
+
+
+def main():
+    scenario = yaml.safe_load(SCENARIO.read_text())
+    users = {platform: (scenario.get(platform, {}).get("users") or [dict(username="admin", password="admin")])[0]
+             for platform in VENDORS}
+    problems = []
+    say("backupops.jobs demo: the maintenance gate against the API emulator (%s)" % SCENARIO.relative_to(ROOT))
+    emu = Emulator(SCENARIO)
+    try:
+        say("emulator at %s" % emu.url)
+        with tempfile.TemporaryDirectory(prefix="backupops-demo-") as tmp:
+            workdir = Path(tmp)
+            demo_vendor("nakivo", emu, users, workdir, problems)
+            demo_vendor("commvault", emu, users, workdir, problems)
+    finally:
+        emu.stop()
+    step("result")
+    if problems:
+        for problem in problems:
+            say("   PROBLEM: " + problem)
+        return 1
+    say("   The gate waited for the running backup, then opened; held the host whose last backup failed; let")
+    say("   through the host whose neighbour VM failed - on NAKIVO and on Commvault.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
