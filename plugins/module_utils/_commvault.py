@@ -9,7 +9,6 @@ Private to the backupops.jobs collection: not a public API, it may change at any
 from __future__ import annotations
 
 import base64
-import json
 import re
 import threading
 
@@ -71,7 +70,7 @@ class CommvaultClient:
         if isinstance(doc, dict) and "DM2ContentIndexing_CheckCredentialResp" in doc:
             doc = doc["DM2ContentIndexing_CheckCredentialResp"]
         token = doc.get("token") if isinstance(doc, dict) else None
-        if not token:
+        if not isinstance(token, str) or not token.strip():
             why = error_message(doc) or "no token in the reply (HTTP %d)" % reply.status
             locked = ""
             if isinstance(doc, dict) and str(doc.get("isAccountLocked", "")).lower() in ("true", "1"):
@@ -147,7 +146,7 @@ class CommvaultClient:
         params = {"jobCategory": category, "jobFilter": job_filter}
         if lookup_seconds:
             params["completedJobLookupTime"] = int(lookup_seconds)
-        summaries = []
+        summaries, seen = [], set()
         while True:
             doc = self.request("GET", "Job", fmt if fmt != "auto" else "json", params=params,
                                headers={"limit": str(PAGE_SIZE), "offset": str(len(summaries))})
@@ -156,8 +155,11 @@ class CommvaultClient:
             if why:
                 raise self.session.error("Commvault at %s refused the job list: %s" % (self.session.base_url, why))
             page = [item.get("jobSummary") for item in _as_list(doc.get("jobs")) if isinstance(item, dict)]
-            summaries.extend(item for item in page if isinstance(item, dict))
+            page = [item for item in page if isinstance(item, dict) and str(item.get("jobId")) not in seen]
+            seen.update(str(item.get("jobId")) for item in page)
+            summaries.extend(page)
             total = _int(doc.get("totalRecordsWithoutPaging"))
+            # A page with nothing new means the server ignores offset: stop rather than ask forever.
             if not page or total is None or len(summaries) >= total:
                 return summaries
 
@@ -169,8 +171,7 @@ class CommvaultClient:
 
     def _parse(self, reply, path, fmt):
         text = reply.text(200).lstrip()
-        kind = reply.content_type
-        if text.lower().startswith(("<!doctype html", "<html")) or kind == "text/html":
+        if text.lower().startswith(("<!doctype html", "<html")):
             raise self.session.error("Commvault at %s answered %s with an HTML page (HTTP %d), not %s: is url the web "
                                      "service root (…/webconsole/api, …/commandcenter/api or …/SearchSvc/CVWebService.svc) "
                                      "and not a proxy or login portal?" % (self.session.base_url, path, reply.status, fmt.upper()),
@@ -181,10 +182,11 @@ class CommvaultClient:
                                          status=reply.status, url=reply.url)
             return {}
         try:
-            doc = parse_xml(reply.body) if text.startswith("<") else json.loads(reply.body)
+            doc = parse_xml(reply.body) if text.startswith("<") else reply.json()
         except ValueError as e:
-            raise self.session.error("Commvault at %s answered %s with HTTP %d and a body that is neither JSON nor XML (%s): %r"
-                                     % (self.session.base_url, path, reply.status, e, text[:80]), status=reply.status, url=reply.url)
+            what = "XML it refused or could not read" if text.startswith("<") else "a body that is neither JSON nor XML"
+            raise self.session.error("Commvault at %s answered %s with HTTP %d and %s (%s): %r"
+                                     % (self.session.base_url, path, reply.status, what, e, text[:80]), status=reply.status, url=reply.url)
         if reply.status >= 400:
             words = error_message(doc) or text[:120]
             raise self.session.error("Commvault at %s answered %s with HTTP %d: %s" % (self.session.base_url, path, reply.status, words),
@@ -258,7 +260,7 @@ def _as_list(value):
 def _int(value):
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 

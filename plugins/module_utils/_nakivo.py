@@ -8,7 +8,6 @@ Private to the backupops.jobs collection: not a public API, it may change at any
 
 from __future__ import annotations
 
-import json
 import re
 
 from ansible_collections.backupops.jobs.plugins.module_utils._session import ApiError
@@ -131,7 +130,7 @@ class NakivoClient:
         for group in _children(data):
             for key in ("childJobIds", "immediateChildJobIds"):
                 ids = group.get(key) if isinstance(group, dict) else None
-                job_ids.update(int(i) for i in ids or () if isinstance(i, int) or str(i).isdigit())
+                job_ids.update(_job_ids(ids))
         return sorted(job_ids)
 
     def _tenant_uuid(self, tenant):
@@ -167,7 +166,7 @@ class NakivoClient:
         if reply.status in (401, 403) and not login:
             return _SESSION_LOST
         try:
-            envelope = json.loads(reply.body)
+            envelope = reply.json()
         except ValueError:
             raise self.session.error("The NAKIVO Director at %s answered %s.%s with HTTP %d and %s, not JSON-RPC. "
                                      "Is url the Director (https://host:4443), not a proxy or portal?"
@@ -210,12 +209,25 @@ def _children(data):
 def _records_by_id(data):
     records = {}
     for item in _children(data):
-        if isinstance(item, dict) and item.get("id") is not None:
-            try:
-                records[int(item["id"])] = item
-            except (TypeError, ValueError):
-                continue
+        if isinstance(item, dict):
+            for job_id in _job_ids([item.get("id")]):
+                records[job_id] = item
     return records
+
+
+def _job_ids(values):
+    """The whole-number ids among ``values``; anything else (null, text, 1e400, 2.5) is skipped."""
+    ids = []
+    for value in values if isinstance(values, list) else ():
+        if isinstance(value, bool):
+            continue
+        try:
+            number = int(value)
+        except (TypeError, ValueError, OverflowError):
+            continue
+        if number == value or str(number) == str(value).strip():
+            ids.append(number)
+    return ids
 
 
 def _describe_body(reply):
@@ -230,6 +242,6 @@ def _wait_words(wait_time_left):
     """The Director's waitTimeLeft, read as milliseconds (Java convention of the Director's other fields)."""
     try:
         seconds = max(1, int(round(float(wait_time_left) / 1000.0)))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return "wait until the block ends (the Director did not say how long)"
     return "wait about %d second(s) (waitTimeLeft=%s)" % (seconds, wait_time_left)

@@ -12,6 +12,7 @@ and every message scrubbed of the secrets it has been told about.
 
 from __future__ import annotations
 
+import json
 import time
 import traceback
 
@@ -64,6 +65,14 @@ class Reply:
     def text(self, limit=None):
         text = self.body.decode("utf-8", errors="replace")
         return text if limit is None else text[:limit]
+
+    def json(self):
+        """The body parsed as JSON; ValueError for anything unreadable, however it fails."""
+        try:
+            return json.loads(self.body)
+        except RecursionError:
+            # A body nested deeper than Python's parser goes is not a reply any server means.
+            raise ValueError("JSON nested too deeply to read")
 
 
 class ApiSession:
@@ -144,9 +153,7 @@ class ApiSession:
                 response.close()
         except requests.exceptions.SSLError as e:
             # SSLError is a ConnectionError: caught first, it is reported as what it is and not retried.
-            raise self.error("TLS to %s failed: %s. If the server's certificate is signed by a private CA, "
-                             "give that CA's PEM file as ca_path; validate_certs=false turns the check off "
-                             "(test systems only)." % (url, _reason(e)), url=url)
+            raise self.error("TLS to %s failed: %s. %s" % (url, _reason(e), self._tls_hint(_reason(e))), url=url)
         except requests.exceptions.ConnectTimeout as e:
             raise _Retryable("no connection within %ss (%s)" % (self.timeout, _reason(e)), unsent=True)
         except requests.exceptions.ReadTimeout:
@@ -175,6 +182,15 @@ class ApiSession:
                 raise self.error(_too_big(url, self.max_response_bytes), url=url)
             chunks.append(chunk)
         return b"".join(chunks)
+
+    def _tls_hint(self, reason):
+        if "mismatch" in reason or "match" in reason.lower() and "hostname" in reason.lower():
+            return "The certificate is not issued for this host name: use in url the name the certificate names."
+        if isinstance(self.verify, str):
+            return ("ca_path %s does not hold the CA that signed the server's certificate; validate_certs=false "
+                    "turns the check off (test systems only)." % self.verify)
+        return ("If the server's certificate is self-signed or signed by a private CA, give that CA's PEM file as "
+                "ca_path; validate_certs=false turns the check off (test systems only).")
 
     def close(self):
         self.http.close()

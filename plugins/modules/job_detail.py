@@ -85,9 +85,8 @@ attributes:
     description: Use C(group/backupops.jobs.commvault) in C(module_defaults) to set the connection options once.
 seealso:
   - module: backupops.jobs.job_info
-  - plugin: backupops.jobs.maintenance_gate
-    plugin_type: role
-    description: Holds each host of a play until its backups allow maintenance.
+  - ref: ansible_collections.backupops.jobs.maintenance_gate_role
+    description: The backupops.jobs.maintenance_gate role holds each host of a play until its backups allow maintenance.
 author:
   - backupops maintainers (@backupops)
 """

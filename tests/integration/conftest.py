@@ -12,6 +12,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -76,6 +78,32 @@ def emulator_factory(tmp_path):
 def emulator(emulator_factory):
     """The shipped ``basic`` scenario on plain HTTP."""
     return emulator_factory("basic")
+
+
+@pytest.fixture
+def advance_after():
+    """``advance_after(emu, call, count, seconds)``: move the job clock once ``count`` ``call`` requests have been answered.
+
+    Makes "the job finishes during the wait" independent of how long ansible takes to start.
+    """
+    watchers = []
+
+    def start(emu, call, count, seconds):
+        def watch():
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                if sum(1 for entry in emu.log if entry["call"] == call and entry["ended"] is not None) >= count:
+                    emu.advance(seconds)
+                    return
+                time.sleep(0.05)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        watchers.append(watcher)
+
+    yield start
+    for watcher in watchers:
+        watcher.join(timeout=1)
 
 
 def base_env(tmp_path, **extra):

@@ -25,7 +25,8 @@ def scenario(lost_session="exception", unknown_job="omit", extra_jobs=()):
                 [dict(start=-7200, duration=600, result="OK", data_kb=1024)],
                 schedules=[dict(type="DAILY", next_run_in=3600)]),
             job(2, "Backup db", ["DB01"], [dict(start=-7200, duration=600, result="FAILED")]),
-            job(3, "Replicate app", ["app01.example.com"], [dict(start=0, duration=3, result="OK")], job_type="REPLICATION"),
+            # Runs until a test moves the job clock past 30 s.
+            job(3, "Replicate app", ["app01.example.com"], [dict(start=0, duration=30, result="OK")], job_type="REPLICATION"),
             job(4, "Never ran", ["new01"], []),
             job(5, "Runs forever", ["slow01"], [dict(start=0, duration=None)]),
         ] + list(extra_jobs),
@@ -116,13 +117,14 @@ def test_tenant_by_name(ansible, write_playbook, director):
     assert [j["id"] for j in result["jobs"]] == [101]
 
 
-def test_wait_until_a_running_job_finishes(ansible, write_playbook, director):
+def test_wait_until_a_running_job_finishes(ansible, write_playbook, director, advance_after):
+    advance_after(director, "JobSummaryManagement.getJobInfo", 2, 60)
     run, result = run_task(ansible, write_playbook, director, dict(job_ids=[3, 1], wait=True, wait_sleep=0.5, wait_timeout=60))
     assert run.rc == 0, run
     assert result["jobs"][0]["state"] == "succeeded"
     assert result["summary"]["all_idle"] is True
     assert result["waited"] > 0
-    assert len(calls(director, "JobSummaryManagement.getJobInfo")) >= 2
+    assert len(calls(director, "JobSummaryManagement.getJobInfo")) >= 3
     assert len(calls(director, "AuthenticationManagement.login")) == 1
 
 
@@ -135,10 +137,11 @@ def test_wait_timeout_names_the_active_job_and_returns_the_jobs(ansible, write_p
 
 
 @pytest.mark.parametrize("form", ["exception", "http401"])
-def test_session_lost_during_a_wait_logs_in_again(ansible, write_playbook, emulator_factory, form):
+def test_session_lost_during_a_wait_logs_in_again(ansible, write_playbook, emulator_factory, advance_after, form):
     emu = emulator_factory(scenario(lost_session=form))
-    # The session is gone before the second poll, as after a long idle wait.
+    # The session is gone at the second poll, as after a long idle wait; the job finishes after the repeated call.
     emu.add_fault(kind="expire_session", match=dict(call="JobSummaryManagement.getJobInfo"), after=1, count=1)
+    advance_after(emu, "JobSummaryManagement.getJobInfo", 3, 60)
     run, result = run_task(ansible, write_playbook, emu, dict(job_ids=[3], wait=True, wait_sleep=0.5, wait_timeout=60))
     assert run.rc == 0, run
     assert result["jobs"][0]["state"] == "succeeded"
@@ -223,7 +226,8 @@ def test_wrong_password_is_tried_once_and_never_shown(ansible, write_playbook, d
     assert "Wr0ng-P4ss!" not in run.output
 
 
-def test_secrets_and_cookie_never_in_output_at_vvvv(ansible, write_playbook, director):
+def test_secrets_and_cookie_never_in_output_at_vvvv(ansible, write_playbook, director, advance_after):
+    advance_after(director, "JobSummaryManagement.getJobInfo", 2, 60)
     run, result = run_task(ansible, write_playbook, director, dict(job_ids=[3], wait=True, wait_sleep=0.5), "-vvvv")
     assert run.rc == 0, run
     cookies = {entry["headers"].get("Cookie", "").split("=", 1)[-1] for entry in director.log if entry["headers"].get("Cookie")}

@@ -66,10 +66,10 @@ def test_dropped_connections_are_retried(emu, when):
 
 
 def test_a_slow_server_is_a_read_timeout_retried_then_reported(emu):
-    emu.add_fault(kind="slow", seconds=1.0, count=None, match=dict(call="AuthenticationManagement.isLogged"))
+    emu.add_fault(kind="slow", seconds=3.0, count=None, match=dict(call="AuthenticationManagement.isLogged"))
     with pytest.raises(ApiError) as failure:
-        session(emu.url, timeout=0.2, retries=1).request("POST", emu.url + "/c/router", json=HEALTH)
-    assert "no answer within 0.2s (timeout)" in str(failure.value)
+        session(emu.url, timeout=0.5, retries=1).request("POST", emu.url + "/c/router", json=HEALTH)
+    assert "no answer within 0.5s (timeout)" in str(failure.value)
     assert len(rpc(emu)) == 2
 
 
