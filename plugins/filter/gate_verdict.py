@@ -9,7 +9,7 @@ name: gate_verdict
 short_description: Decide whether one host may go into maintenance, from a job query's result
 version_added: 0.1.0
 author:
-  - backupops.jobs contributors
+  - backupops maintainers (@backupops)
 description:
   - Takes the registered result of one M(backupops.jobs.job_info) or M(backupops.jobs.job_detail) run
     (usually one query for a whole play) and says whether one host may go into maintenance, with one
