@@ -231,18 +231,18 @@ def _client_names(record):
     names = []
     if record.get("name"):
         names.append(str(record["name"]).split("/", 1)[0])
-    stack = [(record.get("raw"), 0)]
-    while stack:
-        node, depth = stack.pop()
-        if not isinstance(node, dict) or depth > 4:
-            continue
-        for key, value in node.items():
-            if key in ("destClientName", "destinationClientName") and isinstance(value, str) and value:
-                names.append(value)
-            elif key in ("destClient", "destinationClient") and isinstance(value, dict) and value.get("clientName"):
-                names.append(str(value["clientName"]))
-            elif isinstance(value, dict):
-                stack.append((value, depth + 1))
+    # Only the two places a destination client is given (listing and JobDetails): a play judges every
+    # host against every job, so walking the whole raw record here would cost hosts x jobs x record size.
+    raw = record.get("raw") if isinstance(record.get("raw"), dict) else {}
+    holders = [raw] + [raw[key] for key in ("generalInfo", "jobSummary") if isinstance(raw.get(key), dict)]
+    for holder in holders:
+        for key in ("destClientName", "destinationClientName"):
+            if isinstance(holder.get(key), str) and holder[key]:
+                names.append(holder[key])
+        for key in ("destClient", "destinationClient"):
+            client = holder.get(key)
+            if isinstance(client, dict) and client.get("clientName"):
+                names.append(str(client["clientName"]))
     return names
 
 

@@ -196,7 +196,7 @@ def demo_vendor(platform, emu, users, workdir, problems):
     for host, msg in held.items():
         say("     fatal: [%s]: %s" % (host, msg))
     say("   exit code %s: the held hosts failed, the others went on to their maintenance" % rc)
-    verdicts = by_task(entries, "Judge this host on its own jobs")
+    verdicts = by_task(entries, "Record the verdict of this host")
     for host, (should_open, words) in EXPECTED.items():
         facts = verdicts.get(host, {}).get("result", {}).get("ansible_facts", {})
         if facts.get("maintenance_gate_open") is not should_open or words not in facts.get("maintenance_gate_reason", ""):

@@ -21,7 +21,7 @@ SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 VENV_BIN = Path(os.environ.get("BACKUPOPS_VENV_BIN") or Path(sys.executable).parent)
 QUERY = {"nakivo": "Read the NAKIVO jobs", "commvault": "Read the Commvault jobs"}
 LOGIN = {"nakivo": "AuthenticationManagement.login", "commvault": "Login"}
-VERDICT = "Judge this host on its own jobs"
+VERDICT = "Record the verdict of this host"
 HOLD = "Hold this host"
 
 
