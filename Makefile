@@ -196,7 +196,7 @@ test: ## All of the above, fast failures first; one summary line per part
 define run_script
 @if [ ! -f $(ROOT)/$(1) ]; then echo "make $(2): $(1) does not exist yet; nothing to run"; exit 1; fi
 cd $(COLLECTION) && ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) BACKUPOPS_VENV_BIN=$(VENV)/bin PATH="$(VENV)/bin:$(PATH)" \
-  $(VENV)/bin/python $(1)
+  PYTHONPATH=$(COLLECTION) $(VENV)/bin/python $(1)
 endef
 
 demo: venv ## tests/demo/run.py: the collection against the emulator

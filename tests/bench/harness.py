@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -15,6 +14,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from tests.emulator.process import EmulatorProcess
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -48,32 +49,8 @@ def load_average():
         return None
 
 
-class Emulator:
-    """``python -m tests.emulator`` as a subprocess (its CPU is not the bench's); stopped with SIGTERM, always."""
-
-    def __init__(self, scenario):
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.emulator", "--scenario", str(scenario), "--port", "0"],
-                                     cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.url = self.proc.stdout.readline().strip()
-        if not self.url.startswith("http"):
-            self.stop()
-            raise BenchError("the emulator did not start: %s" % self.proc.stderr.read()[-2000:])
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.stop()
-
-    def control(self, method, name, payload=None):
-        data = json.dumps(payload or {}).encode() if method == "POST" else None
-        request = urllib.request.Request(self.url + "/_emulator/" + name, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as reply:  # nosec - the local emulator only
-            return json.loads(reply.read())
-
-    def log(self):
-        return self.control("GET", "log")
+class Emulator(EmulatorProcess):
+    """The emulator subprocess, with the bench's extras: clear the log, and time marks on the log's clock."""
 
     def clear(self):
         """Empty the log and the connection/request counters."""
@@ -91,18 +68,6 @@ class Emulator:
             if entry["path"] == "/_bench/" + name:
                 return entry
         raise BenchError("the emulator did not log the mark %s" % name)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream:
-                stream.close()
 
 
 def ansible_env(workdir, **extra):

@@ -107,7 +107,7 @@ def measure(work, argument, repeat):
     """Seconds of each run of ``work(argument)`` (untraced), then the tracemalloc peak of one traced run."""
     seconds = []
     count = 0
-    for _ in range(repeat):
+    for dummy in range(repeat):
         gc.collect()
         started = time.perf_counter()
         count = len(work(argument))

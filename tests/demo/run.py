@@ -21,10 +21,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import yaml
+
+from tests.emulator.process import EmulatorProcess as Emulator
 
 HERE = Path(__file__).resolve().parent
 ROOT = Path.cwd() if (Path.cwd() / "galaxy.yml").is_file() else HERE.parents[1]
@@ -55,34 +56,6 @@ def say(text=""):
 def step(text):
     say()
     say("== " + text)
-
-
-class Emulator:
-    """The emulator as a subprocess: python -m tests.emulator prints its URL first."""
-
-    def __init__(self, scenario):
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.emulator", "--scenario", str(scenario), "--port", "0"],
-                                     cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.url = self.proc.stdout.readline().strip()
-        if not self.url.startswith("http"):
-            self.stop()
-            raise RuntimeError("the emulator did not start: %s" % self.proc.stderr.read())
-
-    def control(self, method, name, payload=None):
-        data = json.dumps(payload or {}).encode() if method == "POST" else None
-        request = urllib.request.Request(self.url + "/_emulator/" + name, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as reply:  # nosec - the local emulator only
-            return json.loads(reply.read())
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 def environment(workdir, credentials):

@@ -30,9 +30,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
+
+from tests.emulator.process import EmulatorProcess
 
 HERE = Path(__file__).resolve().parent
 ROOT = Path.cwd() if (Path.cwd() / "galaxy.yml").is_file() else HERE.parents[1]
@@ -130,37 +131,6 @@ def inventory(rng):
             hosts["%s%03d" % (vendor[:2], n)] = host
         groups[vendor] = dict(hosts=hosts)
     return dict(all=dict(children=groups))
-
-
-class Emulator:
-    """The emulator as a subprocess on a random port; its first stdout line is the URL."""
-
-    def __init__(self, scenario_path, stderr_path):
-        # stderr to a file: a pipe nobody reads could fill up and stall the emulator in a long soak.
-        self.stderr_path = stderr_path
-        with open(stderr_path, "w", encoding="utf-8") as stderr:
-            self.proc = subprocess.Popen([sys.executable, "-m", "tests.emulator", "--scenario", str(scenario_path), "--port", "0"],
-                                         cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True)
-        self.url = self.proc.stdout.readline().strip()
-        if not self.url.startswith("http"):
-            self.stop()
-            raise RuntimeError("the emulator did not start: %s" % Path(stderr_path).read_text(encoding="utf-8"))
-
-    def control(self, method, name, payload=None):
-        data = json.dumps(payload).encode() if payload is not None else None
-        request = urllib.request.Request(self.url + "/_emulator/" + name, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as reply:  # nosec - the local emulator only
-            return json.loads(reply.read())
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 def arm_faults(emulator, vendor, rng):
@@ -275,7 +245,7 @@ def main():
             PATH=str(VENV_BIN) + os.pathsep + os.environ.get("PATH", ""),
         )
         say("soak: seed %d, %d round(s) x %d host(s) x %d module(s), forks %d" % (seed, options.rounds, HOSTS, len(MODULES), options.forks))
-        emulator = Emulator(workdir / "scenario.yml", workdir / "emulator.stderr")
+        emulator = EmulatorProcess(workdir / "scenario.yml")
         try:
             say("soak: emulator at %s" % emulator.url)
             for number in range(options.rounds):
@@ -315,7 +285,7 @@ def main():
                         % (number, vendor, completed.returncode, stats["requests"], ", ".join("%s %d" % item for item in sorted(verdicts.items()))))
         finally:
             emulator.stop()
-            errors = (workdir / "emulator.stderr").read_text(encoding="utf-8").strip()
+            errors = emulator.stderr().strip()
             if errors:
                 say("soak: the emulator wrote to stderr (its own errors show as HTTP 500s):\n" + errors[-2000:])
     crashed = counts["crashed"] + unattributed["traceback"]
