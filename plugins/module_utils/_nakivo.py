@@ -216,17 +216,15 @@ def _records_by_id(data):
 
 
 def _job_ids(values):
-    """The whole-number ids among ``values``; anything else (null, text, 1e400, 2.5) is skipped."""
+    """The whole-number ids among ``values``; anything else (null, text, 1e400, 2.5, True) is skipped."""
     ids = []
     for value in values if isinstance(values, list) else ():
-        if isinstance(value, bool):
-            continue
-        try:
-            number = int(value)
-        except (TypeError, ValueError, OverflowError):
-            continue
-        if number == value or str(number) == str(value).strip():
-            ids.append(number)
+        if isinstance(value, int) and not isinstance(value, bool):
+            ids.append(value)
+        elif isinstance(value, float) and value.is_integer():
+            ids.append(int(value))
+        elif isinstance(value, str) and value.strip().isdecimal():
+            ids.append(int(value))
     return ids
 
 
