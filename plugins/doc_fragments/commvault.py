@@ -55,7 +55,6 @@ options:
     type: path
 requirements:
   - requests
-  - xmltodict (only to read XML replies)
 notes:
   - Connection options can be set once per play with C(module_defaults) and the action group
     C(group/backupops.jobs.commvault), or through the E(COMMVAULT_*) environment variables that an AWX/AAP

@@ -16,13 +16,20 @@ from ansible_collections.backupops.jobs.plugins.module_utils._session import Api
 
 TOKEN_PREFIXES = ("QSDK ", "SAML ", "Bearer ")
 # Elements that are lists in JSON but come back as a single dict from XML when they occur once.
-XML_LISTS = ("jobs", "vmStatus", "errList", "attempts", "clientGroups", "attemptsInfo")
+XML_LISTS = frozenset(("jobs", "vmStatus", "errList", "attempts", "clientGroups", "attemptsInfo"))
 # Every job type, so that a restore running on a host is seen too (without a filter only backups are listed).
 ALL_JOB_TYPES = "Backup,Restore,AuxCopy,SyntheticFull,DataVerification,SnapBackup"
 ROOT_OBJECT_ERROR = "json root object"
 PAGE_SIZE = 500
 # A DTD is how entity bombs and external entities get in; a reply we read never needs one.
 DECLARATION_RE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+DTD_REFUSED = "the XML declares a DOCTYPE or entities, which are refused (no expansion, no external fetch)"
+# Names (by pyexpat) and attribute values up to SHARED_VALUE_LENGTH are shared between replies, so that
+# 10,000 parsed jobs hold "generalInfo" or "Completed" once; each table is emptied past SHARED_LIMIT entries.
+SHARED_VALUE_LENGTH = 64
+SHARED_LIMIT = 4096
+_NAMES = {}
+_VALUES = {}
 
 
 class CommvaultClient:
@@ -204,22 +211,66 @@ def parse_xml(body):
     """XML bytes → the structure JSON would give (attributes as plain keys). Refuses any DTD or entity.
 
     Raises ValueError for XML that is malformed or declares a DOCTYPE or entities, which are never
-    expanded or fetched.
+    expanded or fetched. Gives what ``xmltodict.parse(body, attr_prefix="", cdata_key="text",
+    force_list=XML_LISTS, disable_entities=True)`` gives, from pyexpat alone: an element without
+    attributes or children is its stripped text (None when empty), otherwise a dict of attributes, then
+    children by tag (a repeated tag, or one in XML_LISTS, as a list), then its stripped text as "text".
     """
     if isinstance(body, str):
         body = body.encode("utf-8")
     if DECLARATION_RE.search(body):
-        raise ValueError("the XML declares a DOCTYPE or entities, which are refused (no expansion, no external fetch)")
+        raise ValueError(DTD_REFUSED)
+    from xml.parsers import expat  # only XML replies pay for this import
+
+    items, texts = [{}], {}  # the dicts of the open elements under a holder of the root; text pieces by depth
+    share = _VALUES.setdefault
+
+    def start(name, attributes):
+        items.append({key: share(value, value) if len(value) <= SHARED_VALUE_LENGTH else value for key, value in attributes.items()})
+
+    def text(data):
+        texts.setdefault(len(items), []).append(data)
+
+    def end(name):
+        pieces = texts.pop(len(items), None) if texts else None
+        item = items.pop()
+        words = "".join(pieces).strip() if pieces else None  # mixed content is joined, then stripped, as xmltodict does
+        if not item:
+            item = words or None
+        elif words:
+            _add(item, "text", words)
+        _add(items[-1], name, item)
+
+    # No namespace processing (a:b and xmlns:a stay as written, as in xmltodict); names interned in _NAMES.
+    parser = expat.ParserCreate(None, None, intern=_NAMES)
+    parser.buffer_text = True
+    # DECLARATION_RE reads bytes: a DTD in UTF-16 gets past it, but not past expat.
+    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = _refuse_dtd
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, text
     try:
-        import xmltodict  # only XML replies pay for this import
-    except ImportError:
-        raise ApiError("The xmltodict Python library is needed to read Commvault XML replies: pip install xmltodict, "
-                       "or use api_format: json.")
-    try:
-        return xmltodict.parse(body, attr_prefix="", cdata_key="text", force_list=XML_LISTS, disable_entities=True)
+        parser.Parse(body, True)
     except Exception as e:  # pylint: disable=broad-except
         # expat raises its own error types; all of them mean the same thing to the caller.
         raise ValueError("malformed XML: %s" % e)
+    finally:
+        for table in (_NAMES, _VALUES):
+            if len(table) > SHARED_LIMIT:
+                table.clear()
+    return items[0]
+
+
+def _add(parent, key, value):
+    """Put a child (or the text) into its parent's dict the way xmltodict does."""
+    if key not in parent:
+        parent[key] = [value] if key in XML_LISTS else value
+    elif isinstance(parent[key], list):
+        parent[key].append(value)
+    else:
+        parent[key] = [parent[key], value]  # a second one, or an attribute of the same name: both kept, in order
+
+
+def _refuse_dtd(*args):
+    raise ValueError(DTD_REFUSED)
 
 
 def error_message(doc):

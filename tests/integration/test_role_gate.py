@@ -21,8 +21,7 @@ SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 VENV_BIN = Path(os.environ.get("BACKUPOPS_VENV_BIN") or Path(sys.executable).parent)
 QUERY = {"nakivo": "Read the NAKIVO jobs", "commvault": "Read the Commvault jobs"}
 LOGIN = {"nakivo": "AuthenticationManagement.login", "commvault": "Login"}
-VERDICT = "Record the verdict of this host"
-HOLD = "Hold this host"
+GATE = "Open or hold this host on its own jobs"
 
 
 def start(emulator_factory, name):
@@ -61,13 +60,18 @@ def by_task(run, suffix):
 
 
 def verdicts(run):
-    """Per host, (open, reason) from the facts the role set."""
-    return {host: (e["result"]["ansible_facts"]["maintenance_gate_open"], e["result"]["ansible_facts"]["maintenance_gate_reason"])
-            for host, e in by_task(run, VERDICT).items()}
+    """Per host, (open, reason) from the result of the role's gate task; its facts say the same where it goes on."""
+    found = {}
+    for host, e in by_task(run, GATE).items():
+        found[host] = (e["result"]["open"], e["result"]["reason"])
+        if e["status"] != "failed":
+            facts = e["result"]["ansible_facts"]
+            assert (facts["maintenance_gate_open"], facts["maintenance_gate_reason"]) == found[host]
+    return found
 
 
 def held_hosts(run):
-    return sorted(host for host, e in by_task(run, HOLD).items() if e["status"] == "failed")
+    return sorted(host for host, e in by_task(run, GATE).items() if e["status"] == "failed")
 
 
 def logins(emu, platform):
@@ -109,9 +113,11 @@ def test_held_hosts_fail_alone_with_a_reason_and_one_login(ansible, tmp_path, em
     assert held_hosts(run) == expected_held
     for host in expected_held:
         assert "fatal: [%s]: FAILED!" % host in run.stdout and v[host][1] in run.stdout
-    # One readable line per host in the output.
-    assert "web01%s: OPEN | " % (".example.com" if platform == "nakivo" else "") in run.stdout
+    # A held host's line is in the output; an open host's is in its result (shown with -v).
     assert "nojob01: HELD | no jobs | nojob01 is held" in run.stdout
+    web01 = "web01%s" % (".example.com" if platform == "nakivo" else "")
+    assert by_task(run, GATE)[web01]["result"]["msg"].startswith(web01 + ": OPEN | ")
+    assert ": OPEN | " not in run.stdout
     # The open hosts went on to the next play.
     assert set(by_task(run, "Verdict facts")) == set(h if isinstance(h, str) else h[0] for h in STATIC_HOSTS[platform]) - set(expected_held)
     assert len(logins(emu, platform)) == 1
@@ -131,6 +137,9 @@ def test_audit_mode_with_max_age_reports_and_goes_on(ansible, tmp_path, emulator
     assert v["db01"][0] is False and v["nojob01"][0] is False
     assert held_hosts(run) == []
     assert set(by_task(run, "Verdict facts")) == set(hosts), "every host went on"
+    # Each held host's reason shows as a warning.
+    for host in ("old01.example.com", "db01", "nojob01"):
+        assert v[host][1] in " ".join(run.output.split()), host
 
 
 def test_quiet_minutes_holds_a_host_whose_job_starts_soon(ansible, tmp_path, emulator_factory):
@@ -274,7 +283,64 @@ def test_shipped_rolling_patch_gates_each_batch_before_and_after(ansible, tmp_pa
     patched = sorted(h for h, e in by_task(run, "Patch the host").items() if e["status"] == "ok")
     assert patched == ["old01", "web01"], run
     # The gate after the batch (max_age 26 h) holds old01, whose last backup is 30 h old.
-    after = [e for e in run.entries if e["task"].endswith(VERDICT) and e["host"] == "old01"]
-    assert [e["result"]["ansible_facts"]["maintenance_gate_open"] for e in after] == [True, False]
+    after = [e for e in run.entries if e["task"].endswith(GATE) and e["host"] == "old01"]
+    assert [e["result"]["open"] for e in after] == [True, False]
     assert held_hosts(run) == ["db01", "old01", "web02"]
     assert len(logins(emu, "nakivo")) == 4, "one query per batch before, one after: 2 batches"
+
+
+def role_play(tmp_path, role_vars):
+    """A playbook that passes ``role_vars`` as role parameters (play level: invisible through hostvars)."""
+    path = tmp_path / "role-params.yml"
+    path.write_text(json.dumps([dict(name="gate", hosts="gated", gather_facts=False,
+                                     roles=[dict(role="backupops.jobs.maintenance_gate", **role_vars)])]))
+    return str(path)
+
+
+def test_objects_from_inventory_variables_templated_per_host(ansible, tmp_path, emulator_factory):
+    emu = start(emulator_factory, "gate_static")
+    hosts = [("app-a", {"vm_name": "web01.example.com"}), ("app-b", {"vm_name": "db01"})]
+    lines = inventory(tmp_path, hosts)
+    with open(lines, "a") as out:
+        out.write('maintenance_gate_objects=["{{ vm_name }}"]\n')
+    run = ansible("playbook", "role_gate.yml", "-i", lines, "-e", json.dumps(dict(
+        maintenance_gate_platform="nakivo", maintenance_gate_wait_sleep=1)), env=credentials("nakivo", emu))
+    v = verdicts(run)
+    assert v["app-a"][0] is True, v
+    assert v["app-b"][0] is False and "'Backup database' (id 2) failed for app-b" in v["app-b"][1], v
+    assert len(logins(emu, "nakivo")) == 1
+
+
+def test_objects_as_a_role_parameter_the_same_for_every_host(ansible, tmp_path, emulator_factory):
+    emu = start(emulator_factory, "gate_static")
+    book = role_play(tmp_path, {"maintenance_gate_objects": ["vc01.example.com", "{{ inventory_hostname }}"]})
+    run = gate(ansible, tmp_path, emu, "commvault", ["web03.example.com", "web04"], playbook=book)
+    v = verdicts(run)
+    assert v["web03.example.com"][0] is True, v
+    assert v["web04"][0] is False and "'vc01.example.com/web-vms' (id 105) failed for web04" in v["web04"][1], v
+
+
+def test_objects_templated_per_host_as_a_role_parameter(ansible, tmp_path, emulator_factory):
+    """Role parameters are not visible through hostvars: each host notes its own objects before the one query."""
+    emu = start(emulator_factory, "gate_static")
+    book = role_play(tmp_path, {"maintenance_gate_objects": ["{{ vm_name }}"]})
+    run = gate(ansible, tmp_path, emu, "nakivo", [("app-a", {"vm_name": "web01.example.com"}), ("app-b", {"vm_name": "db01"})],
+               playbook=book)
+    v = verdicts(run)
+    assert v["app-a"][0] is True, v
+    assert v["app-b"][0] is False and "'Backup database' (id 2) failed for app-b" in v["app-b"][1], v
+    assert held_hosts(run) == ["app-b"]
+    assert len(logins(emu, "nakivo")) == 1
+
+
+def test_audit_facts_are_each_hosts_own(ansible, tmp_path, emulator_factory):
+    """Every host keeps its own verdict facts (a run_once task must not leave hosts sharing one fact dictionary)."""
+    emu = start(emulator_factory, "gate_static")
+    hosts = ["web01", "db01", "nojob01", "web02"]
+    run = gate(ansible, tmp_path, emu, "nakivo", hosts, maintenance_gate_fail=False)
+    v = verdicts(run)
+    shown = {host: e["result"]["msg"] for host, e in by_task(run, "Verdict facts").items()}
+    assert set(shown) == set(hosts)
+    for host in hosts:
+        assert (shown[host]["open"], shown[host]["reason"]) == v[host], host
+    assert [v[h][0] for h in hosts] == [True, False, False, False]

@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, backupops.jobs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""backupops.jobs.gate: the verdict of one host, on the controller (no module is sent, no connection is opened)."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.backupops.jobs.plugins.module_utils._gate import verdict
+
+# Without `result`: the validator deep-copies what it checks, and a play's result is big.
+ARGUMENT_SPEC = dict(
+    result_var=dict(type="str"),
+    host=dict(type="str"),
+    objects=dict(type="list", elements="str"),
+    queried_objects=dict(type="list", elements="str"),
+    job_ids=dict(type="list", elements="int"),
+    job_names=dict(type="list", elements="str"),
+    require_job=dict(type="bool", default=True),
+    require_success=dict(type="bool", default=True),
+    accept_warning=dict(type="bool", default=True),
+    accept_partial=dict(type="bool", default=False),
+    # raw: ansible-core before 2.19 passes a null variable as the string "None".
+    max_age=dict(type="raw"),
+    quiet_minutes=dict(type="float", default=0),
+    fail=dict(type="bool", default=True),
+    now=dict(type="str"),
+)
+
+
+class ActionModule(ActionBase):
+    """One task per host: its verdict from the play's one query result, as facts, or a failure that holds it."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        query = self._query(task_vars or {})
+        checked = ArgumentSpecValidator(ARGUMENT_SPEC).validate({k: v for k, v in self._task.args.items() if k != "result"})
+        if checked.error_messages:
+            raise AnsibleActionFail("backupops.jobs.gate: %s" % "; ".join(checked.error_messages))
+        args = checked.validated_parameters
+        args.pop("result_var")
+        host = args.pop("host") or (task_vars or {}).get("inventory_hostname")
+        hold = args.pop("fail")
+        try:
+            judged = verdict(query, host, **args)
+        except ValueError as e:
+            raise AnsibleActionFail("backupops.jobs.gate: %s" % e) from e
+        result.update(changed=False, msg=judged["line"], open=judged["open"], reason=judged["reason"], error=judged["error"])
+        if judged["open"] or not (hold or judged["error"]):
+            # Facts only where the host goes on: ansible-core drops the facts of a failed task.
+            result["_ansible_facts_cacheable"] = False  # as set_fact does: for this run only
+            result["ansible_facts"] = dict(maintenance_gate_open=judged["open"], maintenance_gate_reason=judged["reason"],
+                                           maintenance_gate_host_jobs=judged["jobs"])
+            if not judged["open"]:
+                result["warnings"] = [judged["reason"]]
+        else:
+            result["failed"] = True
+        return result
+
+    def _query(self, task_vars):
+        """The registered query result, from `result` or from the variable named by `result_var`."""
+        given, name = self._task.args.get("result"), self._task.args.get("result_var")
+        if (given is None) == (name is None):
+            raise AnsibleActionFail("backupops.jobs.gate: give either result (the registered result of job_info or "
+                                    "job_detail) or result_var (the name of the variable that holds it)")
+        if name is not None:
+            if name not in task_vars:
+                raise AnsibleActionFail("backupops.jobs.gate: result_var names %r, but this host has no such variable: "
+                                        "register the job query under that name first" % (name,))
+            given = task_vars[name]
+            # Registered and set_fact values are data already; anything else may still hold a template.
+            given = given if isinstance(given, dict) else self._templar.template(given)
+        if not isinstance(given, dict):
+            raise AnsibleActionFail("backupops.jobs.gate: the result must be the registered result of job_info or "
+                                    "job_detail (a dict), got %s" % type(given).__name__)
+        return given

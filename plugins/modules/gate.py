@@ -1,0 +1,127 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, backupops.jobs contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: gate
+short_description: Open or hold the maintenance gate of one host, from the play's one job query
+version_added: 0.1.0
+description:
+  - Judges one host on the jobs of a registered M(backupops.jobs.job_info) or M(backupops.jobs.job_detail)
+    result, usually one query run once for the whole play, and either lets the host go on or holds it by
+    failing the task with the reason.
+  - The checks are those of the P(backupops.jobs.gate_verdict#filter) filter, in the same order, with the
+    same options; this task form costs one task per host, sets the facts and fails in one step.
+  - Runs on the controller as an action; it opens no connection and sends no module to the host.
+  - The task of the role P(backupops.jobs.maintenance_gate#role) that decides each host.
+author:
+  - backupops maintainers (@backupops)
+extends_documentation_fragment:
+  - backupops.jobs.gate
+attributes:
+  check_mode:
+    support: full
+    description: Reads a result already registered and changes nothing, so check mode gives the same verdict.
+  diff_mode:
+    support: none
+    description: Nothing is changed, so there is nothing to diff.
+  action:
+    support: full
+    description: An action plugin that runs on the controller; no connection to the host is made.
+options:
+  result:
+    description:
+      - The registered result of the job query, registered with C(failed_when=false) so that a wait
+        timeout still gives the jobs as last seen. A failed query holds every host, whatever O(fail).
+      - Give this or O(result_var).
+    type: dict
+  result_var:
+    description:
+      - The name of the variable that holds the registered result, instead of O(result).
+      - Read by name, a big result is not copied into the task of every host (which ansible-core sends
+        to a worker process and back); use it in plays over many hosts.
+    type: str
+  host:
+    description: The host judged, named in the messages. Defaults to C(inventory_hostname).
+    type: str
+  fail:
+    description:
+      - Fail the task of a held host, with the reason. V(false) is an audit - every host goes on with the
+        facts set, and a held host's reason shows as a warning. A failed query fails the task either way.
+    type: bool
+    default: true
+notes:
+  - ansible-core drops the facts of a failed task, so a held host that fails has no C(maintenance_gate_*)
+    facts; its verdict is in the task result (RV(open), RV(reason)), as C(ansible_failed_result) in a
+    C(rescue) block, or in a registered variable.
+seealso:
+  - plugin: backupops.jobs.gate_verdict
+    plugin_type: filter
+  - module: backupops.jobs.job_info
+  - module: backupops.jobs.job_detail
+"""
+
+EXAMPLES = r"""
+- name: Read the jobs of every host of the play, once
+  backupops.jobs.job_info:
+    protected_objects: "{{ ansible_play_batch }}"
+    allow_missing: true
+    wait: true
+  delegate_to: localhost
+  run_once: true
+  failed_when: false
+  register: backups
+
+- name: Let each host go on, or hold it
+  backupops.jobs.gate:
+    result_var: backups
+    queried_objects: "{{ ansible_play_batch }}"
+    max_age: 26
+
+- name: Audit only - every host goes on, held ones with a warning
+  backupops.jobs.gate:
+    result: "{{ backups }}"
+    objects: ["{{ vm_name }}"]
+    fail: false
+"""
+
+RETURN = r"""
+open:
+  description: True when the host may go into maintenance.
+  returned: always
+  type: bool
+reason:
+  description: One sentence that names the deciding job, its state for this host and its finish time.
+  returned: always
+  type: str
+  sample: "web01 is held: its last run in job 'Backup web' (id 3) failed for web01, finished 2026-11-22 01:20:41 UTC."
+msg:
+  description: One line for an operator to scan - host, verdict, each job with its state, and the reason.
+  returned: always
+  type: str
+  sample: "web01: OPEN | Backup web (id 3) succeeded, finished 2026-11-22 01:20:41 UTC | web01 may proceed: ..."
+error:
+  description: True when the query failed or did not ask for the host's objects; the host is held whatever O(fail).
+  returned: always
+  type: bool
+ansible_facts:
+  description: Set where the host goes on (always with O(fail=false)).
+  returned: when the task does not fail
+  type: dict
+  contains:
+    maintenance_gate_open:
+      description: RV(open).
+      type: bool
+    maintenance_gate_reason:
+      description: RV(reason).
+      type: str
+    maintenance_gate_host_jobs:
+      description:
+        - The job records that touch the host, each with C(host_state) (the state that judged this host),
+          C(host_objects) (its objects that matched) and C(host_finished_at) added.
+      type: list
+      elements: dict
+"""
