@@ -55,8 +55,10 @@ class ActionModule(ActionBase):
         if judged["open"] or not (hold or judged["error"]):
             # Facts only where the host goes on: ansible-core drops the facts of a failed task.
             result["_ansible_facts_cacheable"] = False  # as set_fact does: for this run only
+            # Without raw: it stays in the query's result, and every host's facts travel back to the controller.
+            host_jobs = [{key: value for key, value in job.items() if key != "raw"} for job in judged["jobs"]]
             result["ansible_facts"] = dict(maintenance_gate_open=judged["open"], maintenance_gate_reason=judged["reason"],
-                                           maintenance_gate_host_jobs=judged["jobs"])
+                                           maintenance_gate_host_jobs=host_jobs)
             if not judged["open"]:
                 result["warnings"] = [judged["reason"]]
         else:

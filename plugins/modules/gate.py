@@ -121,7 +121,8 @@ ansible_facts:
     maintenance_gate_host_jobs:
       description:
         - The job records that touch the host, each with C(host_state) (the state that judged this host),
-          C(host_objects) (its objects that matched) and C(host_finished_at) added.
+          C(host_objects) (its objects that matched) and C(host_finished_at) added, and without C(raw)
+          (the vendor's record stays in the query's result).
       type: list
       elements: dict
 """

@@ -56,6 +56,7 @@ def test_an_open_host_gets_its_facts_for_this_run_only():
     assert facts["maintenance_gate_open"] is True
     assert facts["maintenance_gate_reason"] == out["reason"] and out["reason"].startswith("web01 may proceed: ")
     assert [j["id"] for j in facts["maintenance_gate_host_jobs"]] == [1]
+    assert "raw" not in facts["maintenance_gate_host_jobs"][0] and facts["maintenance_gate_host_jobs"][0]["host_state"] == "succeeded"
     assert out["_ansible_facts_cacheable"] is False
     assert "warnings" not in out
 
