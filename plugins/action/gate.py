@@ -14,6 +14,7 @@ from ansible_collections.backupops.jobs.plugins.module_utils._gate import verdic
 # Without `result`: the validator deep-copies what it checks, and a play's result is big.
 ARGUMENT_SPEC = dict(
     result_var=dict(type="str"),
+    vars_prefix=dict(type="str"),
     host=dict(type="str"),
     objects=dict(type="list", elements="str"),
     queried_objects=dict(type="list", elements="str"),
@@ -40,11 +41,14 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         query = self._query(task_vars or {})
-        checked = ArgumentSpecValidator(ARGUMENT_SPEC).validate({k: v for k, v in self._task.args.items() if k != "result"})
+        given = {k: v for k, v in self._task.args.items() if k != "result"}
+        given.update(self._from_vars(given, task_vars or {}))
+        checked = ArgumentSpecValidator(ARGUMENT_SPEC).validate(given)
         if checked.error_messages:
             raise AnsibleActionFail("backupops.jobs.gate: %s" % "; ".join(checked.error_messages))
         args = checked.validated_parameters
         args.pop("result_var")
+        args.pop("vars_prefix")
         host = args.pop("host") or (task_vars or {}).get("inventory_hostname")
         hold = args.pop("fail")
         try:
@@ -64,6 +68,22 @@ class ActionModule(ActionBase):
         else:
             result["failed"] = True
         return result
+
+    def _from_vars(self, given, task_vars):
+        """With vars_prefix, each option the task leaves out, from the variable <prefix>_<option> where defined.
+
+        Templated here, and only values that hold a template: a role passing ten variables as ten task
+        arguments would have each compiled by every host's worker.
+        """
+        prefix = given.get("vars_prefix")
+        if not prefix:
+            return {}
+        found = {}
+        for option in ARGUMENT_SPEC:
+            name = "%s_%s" % (prefix, option)
+            if option not in given and option not in ("result_var", "vars_prefix", "host", "now") and name in task_vars:
+                found[option] = self._templar.template(task_vars[name])
+        return found
 
     def _query(self, task_vars):
         """The registered query result, from `result` or from the variable named by `result_var`."""

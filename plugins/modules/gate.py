@@ -44,6 +44,14 @@ options:
       - Read by name, a big result is not copied into the task of every host (which ansible-core sends
         to a worker process and back); use it in plays over many hosts.
     type: str
+  vars_prefix:
+    description:
+      - Read each option this task does not set from the variable C(<vars_prefix>_<option>), where that
+        variable is defined - V(maintenance_gate) reads O(objects) from C(maintenance_gate_objects),
+        O(fail) from C(maintenance_gate_fail), and so on (not O(host), O(now) or the result).
+      - A role passes its variables this way at a fraction of the per-host cost of one templated task
+        argument each.
+    type: str
   host:
     description: The host judged, named in the messages. Defaults to C(inventory_hostname).
     type: str

@@ -128,3 +128,20 @@ def test_null_max_age_from_an_older_ansible_core_is_off():
     assert out["open"] is True
     out = run_gate({"result": QUERY, "max_age": 1, "now": NOW})
     assert out["open"] is False and "more than the 1 h allowed" in out["reason"]
+
+
+def test_vars_prefix_reads_the_options_the_task_leaves_out():
+    variables = {"backups": QUERY, "gate_fail": False, "gate_objects": [TRUSTED("{{ vm }}")], "vm": "db01",
+                 "gate_require_job": TRUSTED("{{ 1 == 1 }}"), "gate_colour": "red"}
+    out = run_gate({"result_var": "backups", "vars_prefix": "gate", "now": NOW}, variables)
+    assert out.get("failed") is not True, "fail comes from gate_fail"
+    assert out["open"] is False and "failed for web01" in out["reason"], "objects come from gate_objects, templated"
+    assert out["warnings"] == [out["reason"]]
+    # A task argument wins over the variable.
+    out = run_gate({"result_var": "backups", "vars_prefix": "gate", "objects": ["web01"], "now": NOW}, variables)
+    assert out["open"] is True
+
+
+def test_vars_prefix_values_are_checked_like_arguments():
+    with pytest.raises(AnsibleActionFail, match="quiet_minutes"):
+        run_gate({"result": QUERY, "vars_prefix": "gate", "now": NOW}, {"gate_quiet_minutes": "soon"})
