@@ -9,6 +9,11 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
+try:
+    from ansible.plugins.action import VariableLayer  # newer ansible-core (2.21): an action can set facts for this run only
+except ImportError:
+    VariableLayer = None
+
 from ansible_collections.backupops.jobs.plugins.module_utils._gate import verdict
 
 # Without `result`: the validator deep-copies what it checks, and a play's result is big.
@@ -17,7 +22,6 @@ ARGUMENT_SPEC = dict(
     vars_prefix=dict(type="str"),
     host=dict(type="str"),
     objects=dict(type="list", elements="str"),
-    queried_objects=dict(type="list", elements="str"),
     job_ids=dict(type="list", elements="int"),
     job_names=dict(type="list", elements="str"),
     require_job=dict(type="bool", default=True),
@@ -58,11 +62,14 @@ class ActionModule(ActionBase):
         result.update(changed=False, msg=judged["line"], open=judged["open"], reason=judged["reason"], error=judged["error"])
         if judged["open"] or not (hold or judged["error"]):
             # Facts only where the host goes on: ansible-core drops the facts of a failed task.
-            result["_ansible_facts_cacheable"] = False  # as set_fact does: for this run only
             # Without raw: it stays in the query's result, and every host's facts travel back to the controller.
             host_jobs = [{key: value for key, value in job.items() if key != "raw"} for job in judged["jobs"]]
             result["ansible_facts"] = dict(maintenance_gate_open=judged["open"], maintenance_gate_reason=judged["reason"],
                                            maintenance_gate_host_jobs=host_jobs)
+            if VariableLayer is not None:
+                # As set_fact does: for this run only, so a fact cache never offers last run's verdict.
+                self.register_host_variables({}, VariableLayer.CACHEABLE_FACT)
+                self.register_host_variables(result["ansible_facts"], VariableLayer.EPHEMERAL_FACT)
             if not judged["open"]:
                 result["warnings"] = [judged["reason"]]
         else:

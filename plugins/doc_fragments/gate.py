@@ -57,13 +57,6 @@ options:
         minutes, or should have started already. 0 turns the check off.
     type: float
     default: 0
-  queried_objects:
-    description:
-      - The objects the job query asked for. When given, a host with an object that none of them matches
-        is held as an error, since the jobs of that object may be missing from the result.
-      - Ignored with O(job_ids) or O(job_names).
-    type: list
-    elements: str
   now:
     description:
       - The time to judge ages and schedules against, ISO 8601 (C(2026-11-22T10:00:00Z)). Defaults to

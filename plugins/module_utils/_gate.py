@@ -186,7 +186,7 @@ def _run_problem(record, accepted, host):
 
 
 def verdict(result, host, objects=None, job_ids=None, job_names=None, require_job=True, require_success=True,
-            accept_warning=True, accept_partial=False, max_age=None, quiet_minutes=0, now=None, queried_objects=None):
+            accept_warning=True, accept_partial=False, max_age=None, quiet_minutes=0, now=None):
     """The verdict for ``host`` from one job query result: a dict with open, reason, line, jobs, error.
 
     Raises ValueError for arguments that cannot be understood; a failed query is a verdict, not an error.
@@ -213,13 +213,6 @@ def verdict(result, host, objects=None, job_ids=None, job_names=None, require_jo
     error = _query_error(result)
     if error:
         return _finish(host, False, "%s is held: the backup job query failed: %s" % (host, error), [], error=True)
-
-    outside = uncovered(patterns, queried_objects) if queried_objects is not None and not fixed else []
-    if outside:
-        return _finish(host, False, "%s is held: the job query did not ask for %s, so the jobs of %s may be missing from "
-                       "its result. Give the objects of each host where the play's one query can read them: as a host or "
-                       "group variable, or with set_fact, not as a role parameter or play variable that differs per host."
-                       % (host, ", ".join(outside), host), [], error=True)
 
     records = [r for r in result["jobs"] if isinstance(r, dict)]
     if fixed:
@@ -282,9 +275,3 @@ def verdict(result, host, objects=None, job_ids=None, job_names=None, require_jo
                                     ", finished %s" % _show_time(j["host_finished_at"]) if j.get("host_finished_at") else "")
                        for j in protecting)
     return _finish(host, True, "%s may proceed: %s." % (host, passed), jobs)
-
-
-def uncovered(objects, queried):
-    """The names among ``objects`` that no name of ``queried`` matches: their jobs may be missing from the result."""
-    queried = [str(q) for q in _as_list(queried) if q not in (None, "")]
-    return [str(o) for o in _as_list(objects) if o not in (None, "") and not any(host_matches(q, o) for q in queried)]

@@ -86,7 +86,6 @@ EXAMPLES = r"""
 - name: Let each host go on, or hold it
   backupops.jobs.gate:
     result_var: backups
-    queried_objects: "{{ ansible_play_batch }}"
     max_age: 26
 
 - name: Audit only - every host goes on, held ones with a warning
@@ -116,7 +115,11 @@ error:
   returned: always
   type: bool
 ansible_facts:
-  description: Set where the host goes on (always with O(fail=false)).
+  description:
+    - Set where the host goes on (always with O(fail=false)), for this run only as C(set_fact) sets them.
+      Where ansible-core gives actions no way to say so (2.16 does not, 2.21 does), they go to the fact
+      cache like gathered facts, so with a persistent fact cache a host held in a later run still shows
+      the facts of its last open run.
   returned: when the task does not fail
   type: dict
   contains:
