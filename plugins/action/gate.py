@@ -71,7 +71,7 @@ class ActionModule(ActionBase):
                 self.register_host_variables({}, VariableLayer.CACHEABLE_FACT)
                 self.register_host_variables(result["ansible_facts"], VariableLayer.EPHEMERAL_FACT)
             if not judged["open"]:
-                result["warnings"] = [judged["reason"]]
+                result["warnings"] = [judged["line"]]
         else:
             result["failed"] = True
         return result

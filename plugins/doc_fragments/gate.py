@@ -33,8 +33,10 @@ options:
     default: true
   require_success:
     description:
-      - Hold a host unless the last run of every job that protects it succeeded for the host's own
-        object. V(never_run), V(skipped), V(stopped), V(failed) and V(unknown) are never a success.
+      - Hold a host unless the run that decides of every job that protects it succeeded for the host -
+        the host's own object where another object of the same run explains the job's failure, else
+        the job as a whole. V(never_run), V(skipped), V(stopped), V(failed) and V(unknown) are never a
+        success.
     type: bool
     default: true
   accept_warning:

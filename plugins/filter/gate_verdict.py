@@ -14,20 +14,26 @@ description:
   - Takes the registered result of one M(backupops.jobs.job_info) or M(backupops.jobs.job_detail) run
     (usually one query for a whole play) and says whether one host may go into maintenance, with one
     sentence of reason and one line for an operator to scan.
-  - The jobs that touch the host are those with an object (VM, host, client) matched by one of
-    O(objects), without regard to case, with wildcards, a short name matching its fully qualified form
-    either way round; for Commvault the job's client also counts. With O(job_ids) or O(job_names)
-    every host is judged on those jobs instead.
-  - The checks come in this order; the first that holds the host gives the reason.
+  - The jobs that touch the host are those with an object (VM, host, client) or a host (for Commvault the
+    client, and for a restore to another client that client instead) matched by one of O(objects),
+    without regard to case, with wildcards, a short name matching its fully qualified form either way round. With O(job_ids) or
+    O(job_names) every host is judged on those jobs instead.
+  - The rules are the decision table of the collection's C(docs/gating.md); a host whose last backup did
+    not succeed is never let through, and where the rules cannot tell, the host is held. In order -
   - 1. The query failed (not a wait timeout) - every host is held and RV(_value.error) is true.
   - 2. A fixed job id or name was not found.
-  - 3. A job that touches the host is still active (a restore too), typically after a wait that timed out.
-  - 4. No backup job protects the host (O(require_job)); restore, recovery and flash boot jobs do not
-    count as protection.
-  - 5. The host's own object did not succeed in the last run of every job that protects it
-    (O(require_success)); another VM's failure in the same job does not hold this host.
-  - 6. The last run is older than O(max_age) hours, or did not succeed.
-  - 7. A job of the host is scheduled to start within O(quiet_minutes).
+  - 3. A job that touches the host is still active - a protecting job, or a restore, recovery, flash
+    boot or failover; a Commvault aux copy or data verification does not hold the client.
+  - 4. Only protecting jobs decide success - NAKIVO backup, replication and backup copy jobs; Commvault
+    backups at any level, synthetic fulls and snap backups. Per job (Commvault - per client and
+    subclient) the newest finished run decides; an older run it supersedes does not hold.
+  - 5. No protecting job touches the host (O(require_job)).
+  - 6. The run that decides did not succeed for the host (O(require_success)) - the host's own object
+    where the job succeeded or where another object of the same run explains its failure; the job as
+    a whole where nothing explains it, or where the host's own state is from an earlier run.
+  - 7. The run that decides is older than O(max_age) hours, or did not succeed.
+  - 8. A job of the host is scheduled to start within O(quiet_minutes).
+  - Every protecting job is judged; one bad job holds the host.
   - Used by the role P(backupops.jobs.maintenance_gate#role); usable on its own with any registered result.
 positional: host
 extends_documentation_fragment:
@@ -89,19 +95,20 @@ _value:
       description: True when the host may go into maintenance.
       type: bool
     reason:
-      description: One sentence that names the deciding job, its state for this host and its finish time.
+      description: Why the host is open or held, once, and what to do next.
       type: str
-      sample: "web01 is held: its last run in job 'Backup web' (id 3) failed, finished 2026-11-22 01:20:41 UTC."
+      sample: "the last backup failed: fix or re-run job 3"
     line:
       description: One line for an operator to scan - host, verdict, each job with state and progress or finish time.
       type: str
-      sample: "web01: HELD | Backup web (id 3) failed, finished 2026-11-22 01:20:41 UTC | its last run in job ..."
+      sample: "web01: HELD | Backup web (id 3) failed, finished 2026-11-22 01:20 UTC | the last backup failed: fix or re-run job 3"
     jobs:
       description:
-        - The job records that touch the host, each with three keys added - C(host_state) (the state that
-          judged this host - its own object's, else the job's), C(host_objects) (the names of its
-          objects that matched) and C(host_finished_at) (the object's finish time where the product
-          gives one, else the job's).
+        - The job records that touch the host, each with keys added - C(host_state) (the state that
+          judged this host - its own object's, else the job's), C(host_decided_by) (V(host_object) or
+          V(job)), C(host_objects) (the names of its objects that matched), C(host_finished_at) (the
+          object's finish time where the product gives one, else the job's) and C(decides) (the
+          verdict rests on this run; false for a superseded run or a job that does not protect).
       type: list
       elements: dict
     error:

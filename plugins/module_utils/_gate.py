@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, backupops.jobs contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The maintenance gate's verdict for one host, shared by the gate_verdict filter and the gate action.
+"""The maintenance gate's verdict for one host: the decision table of docs/gating.md, in code.
 
+Shared by the gate action, the gate_verdict filter, the maintenance_gate role and the playbooks.
 Private to the backupops.jobs collection: not a public API, it may change at any time.
 Runs on the controller only.
 """
@@ -13,22 +14,30 @@ import datetime
 import re
 
 from ansible_collections.backupops.jobs.plugins.module_utils._match import host_matches, name_matches
+from ansible_collections.backupops.jobs.plugins.module_utils._normalize import STORAGE_POLICY_TYPES, protects
 
-# Jobs of these types read from a backup; they hold a host while they run but do not protect it.
-_NOT_PROTECTION_RE = re.compile(r"restore|recover|flash_boot|failover|failback|export")
 # Worst first: the state of several objects of one host in one job is the first of these found.
 _SEVERITY = ("running", "queued", "paused", "stopping", "failed", "unknown", "stopped", "never_run",
              "skipped", "partial", "warning", "succeeded")
-_STATE_WORDS = {
-    "succeeded": "succeeded",
-    "warning": "completed with warnings",
-    "partial": "completed with errors (partial)",
-    "failed": "failed",
-    "stopped": "was stopped",
-    "skipped": "skipped it",
-    "never_run": "has never run",
-    "unknown": "ended in an unknown state",
+# How far a run fell short: another object of the run at least this bad explains the job's state.
+_SHORTFALL = {"warning": 1, "partial": 2, "skipped": 3, "stopped": 3, "failed": 4}
+# What the last run did, and what the operator does next ({job} is the job's id).
+_STATE_TEXT = {
+    "failed": ("failed", "fix or re-run job {job}"),
+    "stopped": ("was stopped before it finished", "re-run job {job}"),
+    "skipped": ("skipped this host", "find why job {job} skipped it, then re-run it"),
+    "partial": ("completed with errors, so part of the data is not protected", "fix the errors and re-run job {job}"),
+    "warning": ("completed with warnings", "check the warnings of job {job}, then re-run it"),
+    "unknown": ("ended in a state the gate cannot read", "check job {job} on the backup server"),
+    "never_run": ("has never run", "run job {job} once"),
 }
+# Why the job's state decided for a host whose own object reports a better one.
+_JOB_DECIDES = {
+    "unexplained": "for the job as a whole: none of its other objects explains it",
+    "stale": "for the job as a whole: its last run did not reach this host, whose state is from an earlier run",
+    "untold": "for the job as a whole: the server does not say whether its last run reached this host",
+}
+_STALE_SUCCESS = "the last %s succeeded but did not reach this host, whose state is from an earlier run: re-run job %s"
 _DATE_RE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(?:([Zz])|([+-])(\d{2}):?(\d{2})?)?$"
 )
@@ -58,7 +67,7 @@ def _parse_time(value):
 
 def _show_time(value):
     moment = _parse_time(value)
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment else str(value)
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else str(value)
 
 
 def _as_list(value):
@@ -69,30 +78,8 @@ def _as_list(value):
     return list(value)
 
 
-def _job_label(record):
-    return "job '%s' (id %s)" % (record.get("name"), record.get("id"))
-
-
-def _client_names(record):
-    """Commvault: the client of the job (name before '/') and a restore's destination client."""
-    if record.get("platform") != "commvault":
-        return []
-    names = []
-    if record.get("name"):
-        names.append(str(record["name"]).split("/", 1)[0])
-    # Only the two places a destination client is given (listing and JobDetails): a play judges every
-    # host against every job, so walking the whole raw record here would cost hosts x jobs x record size.
-    raw = record.get("raw") if isinstance(record.get("raw"), dict) else {}
-    holders = [raw] + [raw[key] for key in ("generalInfo", "jobSummary") if isinstance(raw.get(key), dict)]
-    for holder in holders:
-        for key in ("destClientName", "destinationClientName"):
-            if isinstance(holder.get(key), str) and holder[key]:
-                names.append(holder[key])
-        for key in ("destClient", "destinationClient"):
-            client = holder.get(key)
-            if isinstance(client, dict) and client.get("clientName"):
-                names.append(str(client["clientName"]))
-    return names
+def _worst(states):
+    return min(states, key=lambda s: _SEVERITY.index(s) if s in _SEVERITY else 1)
 
 
 def _accepted_states(accept_warning, accept_partial):
@@ -104,25 +91,80 @@ def _accepted_states(accept_warning, accept_partial):
     return accepted
 
 
+def _holds_while_active(record):
+    """Every active job that touches the host holds it, except those that work on a storage policy's copies."""
+    return not (record.get("platform") == "commvault" and record.get("type") in STORAGE_POLICY_TYPES)
+
+
+def _kind(record):
+    """'backup', 'replication', 'synthetic full'... for the operator's sentence; 'run' for other kinds."""
+    return str(record.get("type")).replace("_", " ") if protects(record) else "run"
+
+
 def _judged(record, patterns, fixed):
-    """The record with host_state and host_objects, or None when it does not touch the host."""
-    matched = [obj for obj in record.get("objects") or ()
-               if isinstance(obj, dict) and obj.get("name") and any(host_matches(p, obj["name"]) for p in patterns)]
-    if not matched and not fixed and not any(host_matches(p, n) for p in patterns for n in _client_names(record)):
+    """The record with host_objects, or None when it does not touch the host (fixed jobs touch every host)."""
+    objects = [obj for obj in record.get("objects") or () if isinstance(obj, dict) and obj.get("name")]
+    own = [obj for obj in objects if any(host_matches(p, obj["name"]) for p in patterns)]
+    hosts = [name for name in record.get("hosts") or () if isinstance(name, str)]
+    if not own and not fixed and not any(host_matches(p, name) for p in patterns for name in hosts):
         return None
     judged = dict(record)
-    judged["host_objects"] = [obj["name"] for obj in matched]
-    if matched:
-        states = [obj.get("state") or "unknown" for obj in matched]
-        judged["host_state"] = min(states, key=lambda s: _SEVERITY.index(s) if s in _SEVERITY else 1)
-        ends = [obj.get("finished_at") for obj in matched if obj.get("finished_at")]
-        judged["host_finished_at"] = min(ends) if len(ends) == len(matched) else record.get("finished_at")
-    else:
-        judged["host_state"] = record.get("state") or "unknown"
-        judged["host_finished_at"] = record.get("finished_at")
-    if record.get("active"):
-        judged["host_state"] = record.get("state")
+    judged["host_objects"] = [obj["name"] for obj in own]
+    judged["decides"] = False
+    judged["host_state"] = record.get("state") or "unknown"
+    judged["host_finished_at"] = record.get("finished_at")
+    judged["host_decided_by"] = "job"
+    judged["_own"] = own
+    judged["_others"] = [obj for obj in objects if obj not in own]
     return judged
+
+
+def _rank(state):
+    return _SEVERITY.index(state) if state in _SEVERITY else 1
+
+
+def _decide(judged):
+    """Set host_state by the table's 'whose state decides' rows; returns why the job decided over a better own state."""
+    job_state = judged.get("state") or "unknown"
+    own, others = judged.pop("_own"), judged.pop("_others")
+    judged["decides"] = True
+    if not own:
+        return None
+    fresh = [obj for obj in own if obj.get("this_run") is not False]
+    own_worst = _worst([obj.get("state") or "unknown" for obj in fresh]) if fresh else None
+    shortfall = _SHORTFALL.get(job_state)
+    explained = shortfall is not None and any(
+        obj.get("this_run") is True and _SHORTFALL.get(obj.get("state"), 0) >= shortfall for obj in others)
+    own_counts = len(fresh) == len(own) and (
+        job_state == "succeeded" or (explained and all(obj.get("this_run") is True for obj in own)))
+    if own_counts or (own_worst is not None and _rank(own_worst) <= _rank(job_state)):
+        judged["host_state"] = own_worst
+        judged["host_decided_by"] = "host_object"
+        ends = [obj.get("finished_at") for obj in own if obj.get("finished_at")]
+        judged["host_finished_at"] = min(ends) if len(ends) == len(own) else judged.get("finished_at")
+        return None
+    if job_state == "succeeded":
+        judged["host_state"] = "unknown"
+        return "stale_success"
+    if len(fresh) < len(own):
+        return "stale"
+    return "untold" if explained else "unexplained"
+
+
+def _newest_per_series(records):
+    """Per series, the newest finished run (ties: the higher id); runs without a finish time cannot be superseded."""
+    newest, unordered = {}, []
+    for record in records:
+        finished = _parse_time(record.get("finished_at"))
+        series = record.get("series")
+        if finished is None or not series:
+            unordered.append(record)
+            continue
+        key = str(series).casefold()
+        rank = (finished, record.get("id") if isinstance(record.get("id"), int) else -1)
+        if key not in newest or rank > newest[key][0]:
+            newest[key] = (rank, record)
+    return [record for _rank, record in newest.values()] + unordered
 
 
 def _query_error(result):
@@ -146,7 +188,8 @@ def _query_error(result):
 def _job_brief(record):
     """'Backup web (id 3) failed, finished 2026-...' for the operator's line."""
     state = record.get("host_state") or record.get("state")
-    text = "%s (id %s) %s" % (record.get("name"), record.get("id"), state)
+    disabled = ", disabled" if record.get("enabled") is False else ""
+    text = "%s (id %s%s) %s" % (record.get("name"), record.get("id"), disabled, state)
     if record.get("state") != state:
         text += " (job %s)" % record.get("state")
     if record.get("active"):
@@ -158,7 +201,11 @@ def _job_brief(record):
 
 
 def _finish(host, is_open, reason, jobs, error=False):
-    briefs = "; ".join(_job_brief(record) for record in jobs) or "no jobs"
+    for record in jobs:
+        record.pop("_own", None)
+        record.pop("_others", None)
+    shown = [record for record in jobs if record.get("decides")]
+    briefs = "; ".join(_job_brief(record) for record in shown) or "no jobs"
     return {
         "host": host,
         "open": is_open,
@@ -169,20 +216,60 @@ def _finish(host, is_open, reason, jobs, error=False):
     }
 
 
-def _run_problem(record, accepted, host):
-    """Why this job's last run does not count as a success for the host, or None."""
+def _run_problem(record, why, after=""):
+    """'the last backup failed: fix or re-run job 2' for a deciding run whose state is not accepted."""
     state = record["host_state"]
-    if state in accepted:
-        return None
-    words = _STATE_WORDS.get(state, state)
+    if why == "stale_success":
+        return _STALE_SUCCESS % (_kind(record), record.get("id")) + _disabled_note(record)
+    words, step = _STATE_TEXT.get(state, _STATE_TEXT["unknown"])
     if state == "unknown" and record.get("vendor_state"):
         words += " (%s)" % record["vendor_state"]
-    if state == "never_run":
-        return "%s %s for %s" % (_job_label(record), words, host)
-    where = " for %s" % host if record.get("host_objects") else ""
-    finished = record.get("host_finished_at")
-    return "its last run in %s %s%s%s" % (_job_label(record), words, where,
-                                          ", finished %s" % _show_time(finished) if finished else "")
+    subject = "the %s" % _kind(record) if state == "never_run" else "the last %s" % _kind(record)
+    text = "%s %s" % (subject, words)
+    if why:
+        text += " (%s)" % _JOB_DECIDES[why]
+    return "%s%s: %s%s" % (text, after, step.format(job=record.get("id")), _disabled_note(record))
+
+
+def _disabled_note(record):
+    return " (job %s is disabled, so no scheduled run will follow)" % record.get("id") if record.get("enabled") is False else ""
+
+
+def _age_problem(record, accepted, why, moment, max_age):
+    """Why the deciding run is not a successful backup within max_age hours, or None."""
+    if record["host_state"] not in accepted:
+        return _run_problem(record, why, ", so no successful %s within the %g h allowed is known" % (_kind(record), max_age))
+    finished = _parse_time(record.get("host_finished_at"))
+    if finished is None:
+        return "job %s reports no finish time, so the age of its last %s cannot be checked: check job %s on the " \
+               "backup server" % (record.get("id"), _kind(record), record.get("id"))
+    age = (moment - finished).total_seconds() / 3600.0
+    if age <= max_age:
+        return None
+    return "the last successful %s (job %s) finished %s, %.1f h ago, more than the %g h allowed: run job %s again%s" % (
+        _kind(record), record.get("id"), _show_time(record.get("host_finished_at")), age, max_age, record.get("id"),
+        _disabled_note(record))
+
+
+def _active_reason(active, waited):
+    first = active[0]
+    progress = " (%s%% done)" % first["progress"] if first.get("progress") is not None else ""
+    kind = "%s job" % str(first.get("type")).replace("_", " ") if first.get("type") else "job"
+    reason = "%s %s is still %s%s%s" % (kind, first.get("id"), first.get("state"), progress,
+                                        " after %d s of waiting" % int(waited) if waited else "")
+    if len(active) > 1:
+        reason += ", and %d more of its jobs are active" % (len(active) - 1)
+    return reason + ": wait until it has finished, then run the gate again"
+
+
+def _open_reason(deciding):
+    notes = ["job %s %s" % (j.get("id"), _STATE_TEXT[j["host_state"]][0]) for j in deciding if j["host_state"] != "succeeded"]
+    notes += ["job %s is disabled, so no scheduled run will follow" % j.get("id") for j in deciding if j.get("enabled") is False]
+    if len(deciding) == 1:
+        text = "the last %s succeeded" % _kind(deciding[0])
+    else:
+        text = "the last runs of its %d protecting jobs succeeded" % len(deciding)
+    return text + (" (%s)" % "; ".join(notes) if notes else "")
 
 
 def verdict(result, host, objects=None, job_ids=None, job_names=None, require_job=True, require_success=True,
@@ -212,7 +299,7 @@ def verdict(result, host, objects=None, job_ids=None, job_names=None, require_jo
 
     error = _query_error(result)
     if error:
-        return _finish(host, False, "%s is held: the backup job query failed: %s" % (host, error), [], error=True)
+        return _finish(host, False, "the backup job query failed: %s" % error, [], error=True)
 
     records = [r for r in result["jobs"] if isinstance(r, dict)]
     if fixed:
@@ -220,58 +307,41 @@ def verdict(result, host, objects=None, job_ids=None, job_names=None, require_jo
         missing = ["id %s" % i for i in job_ids if not any(r.get("id") == i for r in records)]
         missing += ["'%s'" % n for n in job_names if not any(name_matches(n, r.get("name") or "") for r in records)]
         if missing:
-            return _finish(host, False, "%s is held: no job was found for %s on the backup server." % (host, ", ".join(missing)),
-                           [])
+            return _finish(host, False, "no job was found for %s on the backup server: check the job ids and names" % (
+                ", ".join(missing)), [])
     jobs = [j for j in (_judged(r, patterns, fixed) for r in records) if j is not None]
 
-    active = [j for j in jobs if j.get("active")]
+    active = [j for j in jobs if j.get("active") and _holds_while_active(j)]
+    for record in active:
+        record.update(decides=True, host_state=record.get("state"))
     if active:
-        first = active[0]
-        progress = " (%s%% done)" % first["progress"] if first.get("progress") is not None else ""
-        waited = result.get("waited") or 0
-        reason = "%s is held: %s is still %s%s%s." % (
-            host, _job_label(first), first.get("state"), progress,
-            " after %d s of waiting" % int(waited) if waited else "")
-        if len(active) > 1:
-            reason = reason[:-1] + ", and %d more job(s) of it are active." % (len(active) - 1)
-        return _finish(host, False, reason, jobs)
+        return _finish(host, False, _active_reason(active, result.get("waited") or 0), jobs)
 
-    protecting = [j for j in jobs if not _NOT_PROTECTION_RE.search(str(j.get("type") or ""))]
-    problems = []
-    if not protecting:
-        if require_job:
-            return _finish(host, False, "%s is held: no backup job protects %s (looked for %s)." % (
-                host, host, ", ".join(patterns)), jobs)
+    deciding = _newest_per_series([j for j in jobs if protects(j) and not j.get("active")])
+    whys = {id(record): _decide(record) for record in deciding}
+    if not deciding and require_job:
+        others = ", ".join("%s job %s" % (str(j.get("type")).replace("_", " "), j.get("id")) for j in jobs)
+        return _finish(host, False, "no backup job protects %s (looked for %s%s): check that a backup job protects it "
+                                    "under the name the backup server knows" % (
+                                        host, ", ".join(patterns),
+                                        "; only jobs that do not protect it touch it: %s" % others if others else ""), jobs)
     accepted = _accepted_states(accept_warning, accept_partial)
-    for record in protecting:
-        problem = _run_problem(record, accepted, host) if require_success else None
-        if problem:
-            problems.append(problem)
-            continue
-        if max_age > 0:
-            if record["host_state"] not in accepted:
-                problems.append("%s, so no successful run within %g h is known" % (_run_problem(record, accepted, host), max_age))
-                continue
-            finished = _parse_time(record.get("host_finished_at"))
-            if finished is None:
-                problems.append("%s has no finish time for its last run, so its age cannot be checked" % _job_label(record))
-                continue
-            age = (moment - finished).total_seconds() / 3600.0
-            if age > max_age:
-                problems.append("the last successful run of %s finished %s, %.1f h ago, more than the %g h allowed" % (
-                    _job_label(record), _show_time(record.get("host_finished_at")), age, max_age))
+    problems = []
+    for record in deciding:
+        if require_success and record["host_state"] not in accepted:
+            problems.append(_run_problem(record, whys[id(record)]))
+        elif max_age > 0:
+            problems.append(_age_problem(record, accepted, whys[id(record)], moment, max_age))
     if quiet_minutes > 0:
         for record in jobs:
             start = _parse_time(record.get("next_run_at"))
             if start is not None and (start - moment).total_seconds() <= quiet_minutes * 60:
-                problems.append("%s is scheduled to start at %s, within the %g quiet minutes" % (
-                    _job_label(record), _show_time(record.get("next_run_at")), quiet_minutes))
+                record["decides"] = True
+                problems.append("job %s is scheduled to start at %s, within the %g quiet minutes: wait until it has run" % (
+                    record.get("id"), _show_time(record.get("next_run_at")), quiet_minutes))
+    problems = [p for p in problems if p]
     if problems:
-        more = " (and %d more problem(s))" % (len(problems) - 1) if len(problems) > 1 else ""
-        return _finish(host, False, "%s is held: %s%s." % (host, problems[0], more), jobs)
-    if not protecting:
-        return _finish(host, True, "%s may proceed: no backup job protects it, and require_job is off." % host, jobs)
-    passed = ", ".join("%s %s%s" % (_job_label(j), _STATE_WORDS.get(j["host_state"], j["host_state"]),
-                                    ", finished %s" % _show_time(j["host_finished_at"]) if j.get("host_finished_at") else "")
-                       for j in protecting)
-    return _finish(host, True, "%s may proceed: %s." % (host, passed), jobs)
+        return _finish(host, False, "; ".join(problems), jobs)
+    if not deciding:
+        return _finish(host, True, "no backup job protects it, and require_job is off", jobs)
+    return _finish(host, True, _open_reason(deciding), jobs)

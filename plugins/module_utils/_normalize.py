@@ -3,7 +3,8 @@
 Pure functions, standard library only, no I/O. The record shape is described in
 job-record.md (one dict per job: platform, id, name, type, state, active,
 vendor_state, progress, next_run_at, started_at, finished_at, duration_s,
-bytes_transferred, bytes_protected, objects, raw). Not a public API.
+bytes_transferred, bytes_protected, objects, hosts, enabled, series, raw).
+Not a public API.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ OBJECT_STATES = STATES + ("skipped",)
 
 RECORD_KEYS = ("platform", "id", "name", "type", "state", "active", "vendor_state", "progress",
                "next_run_at", "started_at", "finished_at", "duration_s", "bytes_transferred",
-               "bytes_protected", "objects", "raw")
+               "bytes_protected", "objects", "hosts", "enabled", "series", "raw")
+
+# The job kinds that protect what they name: their last run decides whether a host's backup succeeded.
+PROTECTING_TYPES = {
+    "nakivo": frozenset(("backup", "replication", "backup_copy")),
+    "commvault": frozenset(("backup", "synthetic_full", "snap_backup", "snapbackup")),
+}
+# Commvault jobs that copy or check what a storage policy holds: they neither protect nor hold a client.
+STORAGE_POLICY_TYPES = frozenset(("aux_copy", "data_verification"))
 
 _COMPLETE_STATES = frozenset(("succeeded", "warning", "partial"))
 _STATE_SET = frozenset(STATES)
@@ -264,8 +273,14 @@ def _seconds_between(start, end):
 # ---------------------------------------------------------------------------
 
 
+def protects(record) -> bool:
+    """True when the record's job is of a kind that protects what it names (PROTECTING_TYPES)."""
+    return record.get("type") in PROTECTING_TYPES.get(record.get("platform"), ())
+
+
 def _record(platform, job_id, name, job_type, state, vendor_state, progress, next_run_at,
-            started_at, finished_at, duration_s, bytes_transferred, bytes_protected, objects, raw):
+            started_at, finished_at, duration_s, bytes_transferred, bytes_protected, objects, hosts,
+            enabled, series, raw):
     return {
         "platform": platform,
         "id": job_id,
@@ -282,6 +297,9 @@ def _record(platform, job_id, name, job_type, state, vendor_state, progress, nex
         "bytes_transferred": bytes_transferred,
         "bytes_protected": bytes_protected,
         "objects": objects,
+        "hosts": hosts,
+        "enabled": enabled,
+        "series": series,
         "raw": raw,
     }
 
@@ -346,6 +364,15 @@ def _falsy_flag(value):
     return isinstance(value, int) and not isinstance(value, bool) and value == 0
 
 
+def _flag(value):
+    """A vendor's boolean flag (true, 'true', 1 / false, 'false', 0) as a bool, or None when it says neither."""
+    if _falsy_flag(value):
+        return False
+    if value is True or (isinstance(value, str) and value.strip().lower() in ("true", "1", "yes")):
+        return True
+    return True if isinstance(value, int) and not isinstance(value, bool) and value == 1 else None
+
+
 def nakivo_state(cr_state, lr_state, has_last_run) -> str:
     """State word from getJobInfo crState, lrState and hasLastRun (see job-record.md)."""
     current = _nk_word(cr_state)
@@ -376,12 +403,37 @@ def _nk_object_state(obj, job_active):
     return _NK_OBJECT.get(last, "unknown")
 
 
-def _nk_objects(value, job_active):
-    objects = []
+# The last run's counts per object state: an object whose state is not covered by them is from an earlier run.
+_NK_RUN_COUNTS = {"succeeded": "lrVmOk", "failed": "lrVmFailed", "stopped": "lrVmStopped"}
+
+
+def _nk_this_run(objects, raw, job_active):
+    """Set each object's this_run: True, False (its state is from a run before the last), or None (not told).
+
+    An object that never ran is this run's too: that it has no backup holds now.
+    """
+    counts = {state: to_number(raw.get(key)) for state, key in _NK_RUN_COUNTS.items()}
+    shown = {state: sum(1 for obj in objects if obj["state"] == state) for state in _NK_RUN_COUNTS}
+    # Every counted state matches exactly: the objects of other states (skipped) are this run's too.
+    exact = all(counts[state] is not None and counts[state] == shown[state] for state in _NK_RUN_COUNTS)
+    for obj in objects:
+        state = obj["state"]
+        if job_active or state == "never_run":
+            obj["this_run"] = True
+        elif state in _NK_RUN_COUNTS:
+            obj["this_run"] = None if counts[state] is None else shown[state] <= counts[state]
+        else:
+            obj["this_run"] = True if exact else None
+
+
+def _nk_objects(value, job_active, raw):
+    objects, hosts = [], []
     for obj in _dicts(value):
         name = _text(obj.get("sourceName")) or _text(obj.get("sourceVid")) or _text(obj.get("vid"))
         objects.append({"name": name, "state": _nk_object_state(obj, job_active), "finished_at": None})
-    return objects
+        hosts.extend(n for n in (name, _text(obj.get("targetName"))) if n and n not in hosts)
+    _nk_this_run(objects, raw, job_active)
+    return objects, hosts
 
 
 def _nk_next_run(schedules):
@@ -438,6 +490,8 @@ def nakivo_record(raw: dict) -> dict:
     next_run_at = None
     if not _falsy_flag(get("isEnabled")):
         next_run_at = _nk_next_run(get("schedules"))
+    enabled = _flag(get("isEnabled"))
+    objects, hosts = _nk_objects(get("objects"), active, raw)
 
     return _record(
         "nakivo", job_id, name, _norm_type(get("jobType")), state,
@@ -448,7 +502,8 @@ def nakivo_record(raw: dict) -> dict:
         duration,
         bytes_transferred,
         _count(get("sourcesSize")),
-        _nk_objects(get("objects"), active),
+        objects, hosts, enabled,
+        "job %d" % job_id if job_id is not None else name,
         raw,
     )
 
@@ -570,13 +625,41 @@ def _cv_name(subclient, job_id):
     return None
 
 
-def _cv_objects(client_status, subclient, state, active, finished_at):
+def _cv_series(subclient):
+    """What one run backs up as a whole, so that a newer run of it replaces an older one."""
+    keys = ("clientName", "appName", "instanceName", "backupsetName", "subclientName")
+    parts = [_text(subclient.get(key)) or "" for key in keys]
+    return "/".join(parts) if any(parts) else None
+
+
+def _cv_dest_client(*sections):
+    """A restore's destination client, from the listing (destClientName) or JobDetails (destClient...)."""
+    for section in sections:
+        for key in ("destClientName", "destinationClientName"):
+            if _text(section.get(key)):
+                return _text(section[key])
+        for key in ("destClient", "destinationClient"):
+            name = _text(_dict(section.get(key)).get("clientName"))
+            if name:
+                return name
+    return None
+
+
+def _cv_vm_this_run(vm, started):
+    """A VM entry is this run's when it started or ended at or after the job's start; None when it has no times."""
+    times = [t for t in (_unix(vm.get("BackupStartTime")), _unix(vm.get("BackupEndTime"))) if t is not None]
+    if not times or started is None:
+        return None
+    return max(t[0] for t in times) >= started[0]
+
+
+def _cv_objects(client_status, subclient, state, active, finished_at, started, dest_client):
     vms = _dicts(client_status.get("vmStatus")) if client_status else []
     if not vms:
-        name = _text(subclient.get("clientName")) or _text(subclient.get("displayName"))
+        name = dest_client or _text(subclient.get("clientName")) or _text(subclient.get("displayName"))
         if name is None:
             return []
-        return [{"name": name, "state": state, "finished_at": finished_at}]
+        return [{"name": name, "state": state, "finished_at": finished_at, "this_run": True}]
     objects = []
     for vm in vms:
         end = _unix(vm.get("BackupEndTime"))
@@ -593,6 +676,7 @@ def _cv_objects(client_status, subclient, state, active, finished_at):
             "name": _text(vm.get("vmName")),
             "state": vm_state,
             "finished_at": end[1] if end else None,
+            "this_run": True if active else _cv_vm_this_run(vm, started),
         })
     return objects
 
@@ -607,7 +691,7 @@ def _cv_bytes(*sections):
 
 
 def _cv_build(job_id, status, subclient, job_type, started, finished, elapsed, percent,
-              bytes_transferred, bytes_protected, client_status, raw):
+              bytes_transferred, bytes_protected, client_status, dest_client, raw):
     state = commvault_state(status) if status is not None else "unknown"
     active = state in ACTIVE_STATES
     if active:
@@ -620,15 +704,27 @@ def _cv_build(job_id, status, subclient, job_type, started, finished, elapsed, p
         duration = _seconds_between(started, finished)
         progress = 100 if state in _COMPLETE_STATES else _percent(percent)
     finished_at = finished[1] if finished else None
+    client = _text(subclient.get("clientName"))
+    kind = _norm_type(job_type)
+    if kind in PROTECTING_TYPES["commvault"] or (dest_client and client and dest_client.lower() == client.lower()):
+        dest_client = None  # a backup's destination fields name no other host; an in-place restore touches its client
+    # A restore elsewhere reads the client's backup from the media, not the client: it touches only the destination.
+    if dest_client:
+        client = None
+    objects = _cv_objects(client_status, subclient, state, active, finished_at, started, dest_client)
+    hosts = []
+    for name in [client, dest_client] + [obj["name"] for obj in objects]:
+        if name and name not in hosts:
+            hosts.append(name)
     return _record(
-        "commvault", job_id, _cv_name(subclient, job_id), _norm_type(job_type), state,
+        "commvault", job_id, _cv_name(subclient, job_id), kind, state,
         status, progress, None,
         started[1] if started else None,
         finished_at,
         duration,
         bytes_transferred,
         bytes_protected,
-        _cv_objects(client_status, subclient, state, active, finished_at),
+        objects, hosts, None, _cv_series(subclient),
         raw,
     )
 
@@ -675,6 +771,7 @@ def commvault_record(job_detail: dict, summary: dict | None = None) -> dict:
         _first(_count(detail_info.get("sizeOfApplication")), _count(progress_info.get("sizeOfApplication")),
                _count(summ.get("sizeOfApplication"))),
         _dict(detail.get("clientStatusInfo")),
+        _cv_dest_client(general, detail, summ),
         job_detail,
     )
 
@@ -703,5 +800,5 @@ def commvault_summary_record(job_summary: dict) -> dict:
         _unix(summ.get("jobStartTime")), _unix(summ.get("jobEndTime")),
         summ.get("jobElapsedTime"), summ.get("percentComplete"),
         _cv_bytes(summ), _count(summ.get("sizeOfApplication")),
-        None, job_summary,
+        None, _cv_dest_client(summ), job_summary,
     )

@@ -15,6 +15,12 @@ description:
     failing the task with the reason.
   - The checks are those of the P(backupops.jobs.gate_verdict#filter) filter, in the same order, with the
     same options; this task form costs one task per host, sets the facts and fails in one step.
+  - The rules are the decision table of the collection's C(docs/gating.md) - which jobs protect (backups,
+    replication, backup copies; never restores, aux copies or data verification), which run decides (per
+    job, or per Commvault subclient the newest finished backup), whose state decides (the host's own
+    object only where another object of the same run explains the job's failure), what succeeds.
+  - A host whose last backup did not succeed is never let through; where the rules cannot tell, the
+    host is held and the reason says why.
   - Runs on the controller as an action; it opens no connection and sends no module to the host.
   - The task of the role P(backupops.jobs.maintenance_gate#role) that decides each host.
 author:
@@ -58,7 +64,7 @@ options:
   fail:
     description:
       - Fail the task of a held host, with the reason. V(false) is an audit - every host goes on with the
-        facts set, and a held host's reason shows as a warning. A failed query fails the task either way.
+        facts set, and a held host's line (RV(msg)) shows as a warning. A failed query fails the task either way.
     type: bool
     default: true
 notes:
@@ -101,15 +107,16 @@ open:
   returned: always
   type: bool
 reason:
-  description: One sentence that names the deciding job, its state for this host and its finish time.
+  description:
+    - Why the host is open or held, once, and what to do next; the jobs and their states are in RV(msg).
   returned: always
   type: str
-  sample: "web01 is held: its last run in job 'Backup web' (id 3) failed for web01, finished 2026-11-22 01:20:41 UTC."
+  sample: "the last backup failed: fix or re-run job 3"
 msg:
   description: One line for an operator to scan - host, verdict, each job with its state, and the reason.
   returned: always
   type: str
-  sample: "web01: OPEN | Backup web (id 3) succeeded, finished 2026-11-22 01:20:41 UTC | web01 may proceed: ..."
+  sample: "web01: HELD | Backup web (id 3) failed, finished 2026-11-22 01:20 UTC | the last backup failed: fix or re-run job 3"
 error:
   description: True when the query failed or did not ask for the host's objects; the host is held whatever O(fail).
   returned: always
@@ -132,8 +139,10 @@ ansible_facts:
     maintenance_gate_host_jobs:
       description:
         - The job records that touch the host, each with C(host_state) (the state that judged this host),
-          C(host_objects) (its objects that matched) and C(host_finished_at) added, and without C(raw)
-          (the vendor's record stays in the query's result).
+          C(host_decided_by) (V(host_object) where the host's own objects decided, V(job) where the job's
+          state did), C(host_objects) (its objects that matched), C(host_finished_at) and C(decides) (the
+          verdict rests on this run; false for a superseded run or a job that does not protect) added,
+          and without C(raw) (the vendor's record stays in the query's result).
       type: list
       elements: dict
 """

@@ -118,14 +118,12 @@ EXAMPLES = r"""
         wait_sleep: 30
       delegate_to: localhost
       run_once: true
+      failed_when: false
       register: cv
 
-    - name: Hold a host whose last backup did not succeed
-      ansible.builtin.assert:
-        that: >-
-          cv.jobs | selectattr('objects', 'search', inventory_hostname)
-          | rejectattr('state', 'in', ['succeeded', 'warning']) | list | length == 0
-        fail_msg: "The last backup of {{ inventory_hostname }} did not succeed"
+    - name: Hold a host whose last backup did not succeed (the gate's decision table, per host)
+      backupops.jobs.gate:
+        result_var: cv
 
 - name: Use an existing token from a vault, and ask for XML
   backupops.jobs.job_detail:
@@ -207,10 +205,34 @@ jobs:
       sample: 45633966
     objects:
       description:
-        - What the job protects, one entry per VM (from C(vmStatus)) or the client, with its own state.
+        - What the job protects, one entry per VM (from C(vmStatus)) or the client (for a restore to another
+          client, that client), with its own state.
+        - C(finished_at) is the VM's C(BackupEndTime) (the job's end for the client), or null.
+        - C(this_run) is true when the entry is of this job's run, false when the VM's backup times are
+          before the job's start (a VM the job did not process this time), null when the server gives no
+          times.
       type: list
       elements: dict
-      sample: [{"name": "db01.example.com", "state": "warning"}]
+      sample: [{"name": "db01.example.com", "state": "warning", "finished_at": "2026-11-22T01:20:41Z", "this_run": true}]
+    hosts:
+      description:
+        - The names of the hosts the job touches - its client and its VMs; for a restore to another client,
+          that destination client instead of its own (the restore reads the backup, not the client).
+      type: list
+      elements: str
+      version_added: 0.2.0
+      sample: ["vcenter01.example.com", "vm-a.example.com"]
+    enabled:
+      description: Always null - JobDetails does not say whether the subclient's schedule is enabled.
+      type: bool
+      version_added: 0.2.0
+    series:
+      description:
+        - What one run backs up as a whole - C(client/agent/instance/backup set/subclient) - so that a newer
+          run of the same series supersedes an older one.
+      type: str
+      version_added: 0.2.0
+      sample: db01.example.com/Windows File System/DefaultInstanceName/defaultBackupSet/default
     raw:
       description: The C(jobDetail) as received (from XML, attribute values stay strings).
       type: dict
@@ -250,7 +272,13 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.backupops.jobs.plugins.module_utils._commvault import CommvaultClient
 from ansible_collections.backupops.jobs.plugins.module_utils._match import host_matches
-from ansible_collections.backupops.jobs.plugins.module_utils._normalize import commvault_record, commvault_summary_record, summarize
+from ansible_collections.backupops.jobs.plugins.module_utils._normalize import (
+    commvault_record,
+    commvault_summary_record,
+    protects,
+    summarize,
+    to_number,
+)
 from ansible_collections.backupops.jobs.plugins.module_utils._options import api_errors, commvault_argument_spec, open_session
 from ansible_collections.backupops.jobs.plugins.module_utils._wait import (
     WAIT_ARGUMENT_SPEC,
@@ -289,24 +317,28 @@ class Query:
                 self.details[job_id] = commvault_record(detail)
 
     def client_jobs(self):
-        """Summary records of the clients' jobs from one listing, and the client patterns that matched nothing."""
+        """Summary records of the clients' jobs from one listing, and the client patterns that matched nothing.
+
+        Per client and subclient: every active job, the newest finished job of a protecting kind (an older
+        backup is superseded by it), and the newest finished job of each other kind.
+        """
         hours = self.params["finished_within"]
         summaries = self.client.list_jobs(lookup_seconds=hours * 3600, fmt=self.params["api_format"])
+        records = [commvault_summary_record(summary) for summary in summaries]
         chosen, missing = {}, []
         for pattern in self.params["clients"]:
-            hits = [s for s in summaries if any(host_matches(pattern, name) for name in _client_names(s))]
+            hits = [r for r in records if any(host_matches(pattern, name) for name in r["hosts"])]
             if not hits:
                 missing.append(pattern)
-            latest = {}
-            for summary in hits:
-                record = commvault_summary_record(summary)
+            newest = {}
+            for record in hits:
                 if record["active"]:
                     chosen.setdefault(record["id"], record)
                     continue
-                key = _client_key(summary)
-                if key not in latest or (record["finished_at"] or "") > (latest[key]["finished_at"] or ""):
-                    latest[key] = record
-            for record in sorted(latest.values(), key=lambda r: r["finished_at"] or "", reverse=True):
+                key = (str(record["series"] or record["name"]).lower(), "protects" if protects(record) else record["type"])
+                if key not in newest or _finish_rank(record) > _finish_rank(newest[key]):
+                    newest[key] = record
+            for record in sorted(newest.values(), key=_finish_rank, reverse=True):
                 chosen.setdefault(record["id"], record)
         return chosen, missing
 
@@ -335,14 +367,10 @@ class Query:
         return [self.details.get(record["id"], record) for record in records]
 
 
-def _client_names(summary):
-    subclient = summary.get("subclient") if isinstance(summary.get("subclient"), dict) else {}
-    return [name for name in (subclient.get("clientName"), summary.get("destClientName")) if name]
-
-
-def _client_key(summary):
-    subclient = summary.get("subclient") if isinstance(summary.get("subclient"), dict) else {}
-    return (str(subclient.get("clientName", "")).lower(), str(subclient.get("subclientName", "")).lower())
+def _finish_rank(record):
+    """Order of finished runs: by finish time (Unix seconds of the listing), then by id."""
+    summary = record["raw"] if isinstance(record["raw"], dict) else {}
+    return (to_number(summary.get("jobEndTime")) or 0, record["id"] if isinstance(record["id"], int) else -1)
 
 
 def missing_message(missing, reasons):

@@ -102,12 +102,11 @@ EXAMPLES = r"""
     wait_timeout: 3600
     wait_sleep: 30
   delegate_to: localhost
-  register: gate
+  register: backups
 
-- name: Stop here if the last run that protects this host failed
-  ansible.builtin.assert:
-    that: gate.summary.by_state.failed == 0
-    fail_msg: "The last backup of {{ inventory_hostname }} failed"
+- name: Hold this host unless the last run of every job that protects it succeeded for it
+  backupops.jobs.gate:
+    result: "{{ backups }}"
 
 - name: The jobs of one tenant of a multi-tenant Director
   backupops.jobs.job_info:
@@ -193,9 +192,29 @@ jobs:
       description:
         - What the job protects, one entry per VM or host, with its own state (its current one while it
           runs or waits, else its last run's; V(skipped) and V(never_run) possible).
+        - C(finished_at) is always null (the Director gives no finish time per object).
+        - C(this_run) is true when the object's state is of the job's last run (or the job runs now, or
+          the object never ran), false when the run's C(lrVmOk), C(lrVmFailed) or C(lrVmStopped) count
+          fewer objects in that state than show it (the run did not reach some of them), null when the
+          Director does not say.
       type: list
       elements: dict
-      sample: [{"name": "web01.example.com", "state": "succeeded"}]
+      sample: [{"name": "web01.example.com", "state": "succeeded", "finished_at": null, "this_run": true}]
+    hosts:
+      description: The names of the hosts the job touches - its objects' source names and target names.
+      type: list
+      elements: str
+      version_added: 0.2.0
+      sample: ["web01.example.com"]
+    enabled:
+      description: The Director's C(isEnabled) - false for a disabled job - or null when it does not say.
+      type: bool
+      version_added: 0.2.0
+    series:
+      description: What one run backs up as a whole - for NAKIVO the job itself, C(job <id>).
+      type: str
+      version_added: 0.2.0
+      sample: job 3
     raw:
       description: The job record exactly as the Director sent it.
       type: dict

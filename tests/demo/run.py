@@ -42,10 +42,10 @@ VENDORS = {
 }
 # What the demo must show, per host: (open, words the reason must hold).
 EXPECTED = {
-    "web01": (True, "may proceed"),
-    "db01": (False, "failed for db01"),
-    "app01": (True, "may proceed"),
-    "app02": (False, "failed for app02"),
+    "web01": (True, "the last backup succeeded"),
+    "db01": (False, "the last backup failed"),
+    "app01": (True, "the last backup succeeded"),
+    "app02": (False, "the last backup failed"),
 }
 
 

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 from .exchange import TEXT_TYPE, Reply, html_reply, json_reply, text_reply, xml_reply
-from .scenario import stable_number, stable_uuid
+from .scenario import COMMVAULT_BACKUP_KINDS, commvault_kind, stable_number, stable_uuid
 
 ROOTS = ("/SearchSvc/CVWebService.svc", "/webconsole/api", "/commandcenter/api")
 ENDPOINTS = ("Login", "Logout", "RenewLoginToken", "JobDetails", "Job")
@@ -24,7 +24,10 @@ ROOT_ERROR_MESSAGE = ("JSON root object has multiple properties. The root object
                       "a valid XML document.")
 UNAUTHORIZED_TEXT = "Unauthorized: the authentication token is invalid or has expired."
 _BACKUP_LEVELS = {"full": 1, "incremental": 2, "differential": 4, "synthetic full": 64}
-_OPERATION_TYPES = {"backup": 4, "restore": 3}
+# generalInfo.opType by kind; the numbers of the vendor's jobFilter list (Aux Copy without scalable resource allocation).
+_OPERATION_TYPES = {"backup": 4, "restore": 3, "syntheticfull": 14, "snapbackup": 59, "dataverification": 82, "auxcopy": 13}
+# jobFilter names of the vendor's list that differ from the kind's own name.
+_FILTER_ALIASES = {"synthfull": "syntheticfull"}
 _BACKUP_PHASES = (("Scan", 0.1), ("Backup", 0.85), ("Archive Index", 0.05))
 # Share of the application size that ends up written after deduplication and compression.
 _WRITTEN_SHARE = 0.2385
@@ -370,9 +373,9 @@ class CommvaultService:
         started = phase in ("running", "done")
         fraction = 1.0 if phase == "done" else job.fraction(now) if started else 0.0
         size_now = int(job.size_bytes * fraction)
-        is_backup = job.type.lower() == "backup"
+        is_backup = job.is_backup
         general = {
-            "agingOn": 0, "vsaParentJobID": 0, "opType": _OPERATION_TYPES.get(job.type.lower(), 0),
+            "agingOn": 0, "vsaParentJobID": 0, "opType": _OPERATION_TYPES.get(commvault_kind(job.type), 0),
             "useScalableResourceAllocation": "No", "readThroughtputInMBPerSec": 0, "writeThroughtputInMBPerSec": 0,
             "totalFilesToDownload": 0, "jobStartedBy": job.started_by, "jobAttributes": 288230376151711744, "jobAttributesEx": 0,
             "backupOption": 0, "priority": 166, "jobId": job.id, "operationType": job.type, "jobType": job.type,
@@ -458,6 +461,13 @@ class CommvaultService:
             value = ",".join(value)
         return (value or default).strip()
 
+    def _wanted_kinds(self, query):
+        """The job kinds jobFilter asks for: without it the backup kinds, with an empty one (jobFilter=) every kind (None)."""
+        if "jobFilter" not in query:
+            return {commvault_kind(kind) for kind in COMMVAULT_BACKUP_KINDS}
+        names = [commvault_kind(name.strip()) for name in self._query_text(query, "jobFilter").split(",") if name.strip()]
+        return {_FILTER_ALIASES.get(name, name) for name in names} if names else None
+
     def _selected_jobs(self, query, now):
         jobs = [job for job in self.config.jobs.values() if job.phase(now) != "hidden"]
         category = self._query_text(query, "jobCategory", "All").lower()
@@ -465,8 +475,9 @@ class CommvaultService:
             jobs = [job for job in jobs if job.phase(now) != "done"]
         elif category == "finished":
             jobs = [job for job in jobs if job.phase(now) == "done"]
-        wanted = {name.strip().replace(" ", "").replace("_", "").lower() for name in self._query_text(query, "jobFilter", "Backup").split(",") if name.strip()}
-        jobs = [job for job in jobs if job.type.replace(" ", "").replace("_", "").lower() in wanted]
+        wanted = self._wanted_kinds(query)
+        if wanted is not None:
+            jobs = [job for job in jobs if commvault_kind(job.type) in wanted]
         lookup = self._query_text(query, "completedJobLookupTime")
         if lookup.isdigit():
             jobs = [job for job in jobs if job.phase(now) != "done" or job.end >= now - int(lookup)]

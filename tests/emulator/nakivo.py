@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from .exchange import html_reply, json_reply
-from .scenario import ROOT_GROUP_ID, NakivoRun, stable_number
+from .scenario import ROOT_GROUP_ID, UNTOUCHED, NakivoRun, stable_number
 
 ROUTER_RE = re.compile(r"^(?:/t/(?P<tenant>[^/]+))?/c/router/?$")
 LOGIN = ("AuthenticationManagement", "login")
@@ -66,6 +66,13 @@ def _int_list(value, what):
             raise RpcError(f"Invalid parameters: {item!r} is not a job ID")
         ids.append(int(item))
     return ids
+
+
+def _stopped_object(run, name, state):
+    """What a stop leaves of one object: its result when done, untouched when the run was never going to reach it, else STOPPED."""
+    if not run.reached(name):
+        return UNTOUCHED
+    return state if state in ("SUCCEEDED", "FAILED", "SKIPPED") else "STOPPED"
 
 
 class NakivoService:
@@ -382,8 +389,7 @@ class NakivoService:
                 if run is None:
                     continue
                 states = job.object_states(run, now)
-                run.objects = {obj.name: (state if state in ("SUCCEEDED", "FAILED", "SKIPPED") else "STOPPED")
-                               for obj, (state, _progress) in zip(job.objects, states)}
+                run.objects = {obj.name: _stopped_object(run, obj.name, state) for obj, (state, _progress) in zip(job.objects, states)}
                 run.duration = now - run.start
                 run.result = "STOPPED"
         return None
@@ -442,16 +448,30 @@ class NakivoService:
             "nextRunRelative": None if next_run is None else int((next_run - now) * 1000),
         }
 
-    def _object_records(self, job, current, last, now):
+    def _object_last_run(self, job, obj, now):
+        """An object's lr* fields: from the latest finished run that reached it, which is older than the job's last run when that one did not."""
+        run = job.last_run(now, reaching=obj.name)
+        if run is None:
+            return {"lrState": None, "lrSpeed": 0, "lrDataTransferredUncompressed": 0, "lrDuration": None, "lrTransporterModes": []}
+        # The run's data and time are shared among the objects it reached, never the untouched ones.
+        count = sum(1 for other in job.objects if run.reached(other.name)) or 1
+        lr_state = run.object_result(obj.name)
+        moved_kb = self._run_data_kb(job, run) // count if lr_state == "SUCCEEDED" else 0
+        return {
+            "lrState": lr_state,
+            "lrSpeed": int(moved_kb * 1024 / max(run.duration / count, 1)) if moved_kb else 0,
+            "lrDataTransferredUncompressed": moved_kb * 1024,
+            "lrDuration": int(run.duration * 1000 / count),
+            "lrTransporterModes": ["HOT_ADD"],
+        }
+
+    def _object_records(self, job, current, now):
         count = len(job.objects) or 1
         running_states = job.object_states(current, now) if current else None
         idle_state = "SCHEDULED" if job.has_enabled_schedule() else "DEMAND"
-        last_kb = self._run_data_kb(job, last) if last else 0
         records = []
         for index, obj in enumerate(job.objects):
-            lr_state = last.object_result(obj.name) if last else None
             cr_state, cr_progress = running_states[index] if running_states else (idle_state, 0)
-            moved_kb = last_kb // count if lr_state == "SUCCEEDED" else 0
             records.append({
                 "vid": f"JOB_OBJECT-{job.id}-{index + 1}", "sourceVid": obj.source_vid, "sourceName": obj.name,
                 "sourcePowerState": obj.power_state, "sourceSubType": f"{job.hv_type}_VM",
@@ -462,11 +482,7 @@ class NakivoService:
                 "crDataTransferredUncompressed": int(obj.size_bytes * _INCREMENTAL_SHARE * cr_progress / 100) if running_states else 0,
                 "crDuration": int(max(now - current.start, 0) * 1000 / count) if running_states and cr_state != "WAITING" else 0,
                 "crBandwidthLimit": None, "crTransporterModes": ["HOT_ADD"] if running_states else [],
-                "lrState": lr_state,
-                "lrSpeed": int(moved_kb * 1024 / max(last.duration / count, 1)) if last and moved_kb else 0,
-                "lrDataTransferredUncompressed": moved_kb * 1024,
-                "lrDuration": int(last.duration * 1000 / count) if last else None,
-                "lrBandwidthLimit": None, "lrTransporterModes": ["HOT_ADD"] if last else [],
+                **self._object_last_run(job, obj, now), "lrBandwidthLimit": None,
                 "verificationState": None, "screenshotName": None, "screenshotPath": None, "flashBootState": None,
             })
         return records
@@ -482,9 +498,10 @@ class NakivoService:
             cr_state = last.result
         else:
             cr_state = "WAITING_SCHEDULE" if job.has_enabled_schedule() else "WAITING_DEMAND"
-        objects = self._object_records(job, current, last, now)
+        objects = self._object_records(job, current, now)
         cr_objects = [record["crState"] for record in objects] if current else []
-        lr_objects = [record["lrState"] for record in objects] if last else []
+        # The last run's counts leave out the objects it never reached (their lrState is older).
+        lr_objects = [last.object_result(obj.name) for obj in job.objects if last.reached(obj.name)] if last else []
         last_kb = self._run_data_kb(job, last) if last else None
         colour = job.status or ("GRAY" if not job.enabled or last is None else _COLOURS[last.result])
         durations = [run.duration for run in finished]

@@ -34,8 +34,12 @@ nakivo:
         retention: {retentionMode: RULESET, maxCount: 10, ...}}
   RUN: {start (required), duration: 600 (null = never finishes), result: OK|FAILED|STOPPED
         (default: FAILED if an object failed, else STOPPED if one stopped, else OK),
-        objects: {object name: SUCCEEDED|FAILED|STOPPED|SKIPPED} (unlisted objects SUCCEEDED when the
-        map is given; without a map every object follows result), data_kb, adhoc: false}
+        objects: {object name: SUCCEEDED|FAILED|STOPPED|SKIPPED|UNTOUCHED} (unlisted objects SUCCEEDED when
+        the map is given; without a map every object follows result), data_kb, adhoc: false}
+        UNTOUCHED: the run never reached the object. Its lrState (and its other lr* figures) stay those of
+        the latest earlier finished run that reached it (null when none did); the job's lrVmOk/lrVmFailed/
+        lrVmStopped, the default result, lrDataKb and the per-object data split count only reached objects;
+        while the run is in progress the object stays WAITING, and a stop leaves it UNTOUCHED.
   GEN: {count (required), first_id (default: next free id), name: "Generated job {id}", type: BACKUP,
         objects: 1 (per job, named gen-{id}-{n}.example.com), results: [OK] (cycled), last_run_start: -7200,
         duration: 600, schedule: DAILY (null = none), group: 1, running_every: 0 (every Nth job is running now)}
@@ -56,12 +60,24 @@ commvault:
 
   CVJOB: {id (required), client (required), client_id (default: from clients), subclient: default,
           backupset: defaultBackupSet, app: Windows File System (Virtual Server with vms),
-          instance: DefaultInstanceName (VMware with vms), type: Backup, backup_type: Incremental (N/A if not Backup),
+          instance: DefaultInstanceName (VMware with vms), type: Backup, backup_type: (see type),
           start: -3600, duration: 300 (null = never finishes), appears_at: start (invisible before),
           status_pending: Pending (between appears_at and start), status_running: Running, result: Completed,
           pending_reason: "", size_bytes: 45633966, files: 75, started_by: admin, media_agent: ma01,
           storage_policy: SP-Default, final_percent: 100 for Completed*/Committed else 40, dest_client,
-          vms: [{name (required), status: 0|1|2, failure_reason: "", size_bytes, guid}]}
+          vms: [{name (required), status: 0|1|2, failure_reason: "", size_bytes, guid, backup_end: null}]}
+    type: free text; the kinds the gate's tests use are Backup, Synthetic Full, Snap Backup (the backup
+          kinds), Restore, Aux Copy and Data Verification. jobSummary.jobType and generalInfo.operationType/
+          jobType carry it; GET Job without jobFilter lists the backup kinds, jobFilter= (empty) every kind,
+          else the kinds named (case, spaces and "_" ignored; SYNTHFULL = Synthetic Full). Only Backup has
+          the Scan/Backup/Archive Index phases; any other kind has one phase named after it.
+    backup_type: default Incremental for Backup and Snap Backup, Synthetic Full for Synthetic Full, else N/A.
+    dest_client: default the client; always destClientName in the listing, and in JobDetails
+          generalInfo.destinationClient for a kind that is not a backup kind (backup kinds: id 0, name "").
+    backup_end: a stale VM entry, one this job did not process: job-clock seconds (may be negative, must be
+          before the job's start) of the earlier backup it shows. Its BackupEndTime is that time,
+          BackupStartTime one VM slot earlier (the job's duration shared among the VMs it did process), and
+          Status is `status` (default 0) in every phase of the job; the other VMs share the job's window.
   CVGEN: {count (required), first_id, clients: [names] or client_count: 3, type: Backup, app, results:
           [Completed] (cycled), start: -86400 (first job), spacing: 60, duration: 300, size_bytes}
 
@@ -87,7 +103,9 @@ NAKIVO_JOB_TYPES = (
     "FLASH_BOOT", "REPLICA_FAILOVER", "SITE_RECOVERY",
 )
 NAKIVO_RUN_RESULTS = ("OK", "FAILED", "STOPPED")
-NAKIVO_OBJECT_RESULTS = ("SUCCEEDED", "FAILED", "STOPPED", "SKIPPED")
+# UNTOUCHED is the scenario's word for an object the run never reached; the Director has no such state.
+UNTOUCHED = "UNTOUCHED"
+NAKIVO_OBJECT_RESULTS = ("SUCCEEDED", "FAILED", "STOPPED", "SKIPPED", UNTOUCHED)
 NAKIVO_SCHEDULE_TYPES = ("DAILY", "PERIODICALLY", "NONE", "MONTHLY_YEARLY", "TRIGGER")
 NAKIVO_COLOURS = ("GREEN", "YELLOW", "RED", "GRAY")
 ROOT_GROUP_ID = 1
@@ -95,6 +113,8 @@ ROOT_GROUP_ID = 1
 FOREVER_NOMINAL_SECONDS = 3600.0
 _EVERY_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400}
 _COMPLETE_STATUSES = ("completed", "committed")
+# Commvault job kinds that back a subclient up; the others act on jobs already written, or restore.
+COMMVAULT_BACKUP_KINDS = ("Backup", "Synthetic Full", "Snap Backup")
 _MISSING = object()
 
 
@@ -287,6 +307,9 @@ class NakivoRun:
             return "SUCCEEDED"
         return {"OK": "SUCCEEDED", "FAILED": "FAILED", "STOPPED": "STOPPED"}[self.result]
 
+    def reached(self, name):
+        return self.object_result(name) != UNTOUCHED
+
 
 @dataclass
 class NakivoJob:
@@ -315,8 +338,9 @@ class NakivoJob:
     def finished_runs(self, now):
         return [run for run in self.runs if run.is_finished(now)]
 
-    def last_run(self, now):
-        finished = self.finished_runs(now)
+    def last_run(self, now, reaching=None):
+        """The latest finished run; with `reaching`, the latest that reached that object."""
+        finished = [run for run in self.finished_runs(now) if reaching is None or run.reached(reaching)]
         return max(finished, key=lambda run: (run.end, run.start)) if finished else None
 
     def has_enabled_schedule(self):
@@ -324,14 +348,16 @@ class NakivoJob:
 
     def object_states(self, run, now):
         """Per object (state, progress) while `run` is in progress: done objects show their result, one runs, the rest wait."""
-        count = len(self.objects) or 1
-        done_upto = run.fraction(now) * count
+        # The run goes through the objects it reaches one after another; the others wait to the end.
+        reached = {name: index for index, name in enumerate(obj.name for obj in self.objects if run.reached(obj.name))}
+        done_upto = run.fraction(now) * (len(reached) or 1)
         states = []
-        for index, obj in enumerate(self.objects):
-            if index + 1 <= done_upto:
+        for obj in self.objects:
+            index = reached.get(obj.name)
+            if index is not None and index + 1 <= done_upto:
                 result = run.object_result(obj.name)
                 states.append((result if result in ("FAILED", "SKIPPED") else "SUCCEEDED", 100))
-            elif index <= done_upto:
+            elif index is not None and index <= done_upto:
                 states.append(("RUNNING", int((done_upto - index) * 100)))
             else:
                 states.append(("WAITING", 0))
@@ -402,6 +428,7 @@ def _parse_nakivo_run(entry, path, job_objects):
         if not isinstance(result, str) or result.upper() not in NAKIVO_OBJECT_RESULTS:
             section.fail("objects", f"{name}: must be one of {', '.join(NAKIVO_OBJECT_RESULTS)}, got {result!r}")
         objects[name] = result.upper()
+    # UNTOUCHED counts as neither: the default result follows the objects the run reached.
     default_result = "FAILED" if "FAILED" in objects.values() else "STOPPED" if "STOPPED" in objects.values() else "OK"
     run = NakivoRun(
         start=float(section.get("start", kind=float, required=True)),
@@ -575,13 +602,14 @@ def _parse_nakivo(data):
 
 @dataclass
 class CommvaultVm:
-    """A VM of a Virtual Server job; status 0 success, 1 failed, 2 partial."""
+    """A VM of a Virtual Server job; status 0 success, 1 failed, 2 partial; backup_end set = a stale entry from an earlier job."""
 
     name: str
     status: int
     failure_reason: str
     size_bytes: int
     guid: str
+    backup_end: float | None = None
 
 
 @dataclass
@@ -617,6 +645,10 @@ class CommvaultJob:
     def end(self):
         return None if self.duration is None else self.start + self.duration
 
+    @property
+    def is_backup(self):
+        return commvault_kind(self.type) in {commvault_kind(kind) for kind in COMMVAULT_BACKUP_KINDS}
+
     def phase(self, now):
         """hidden (not yet visible), pending (visible, not started), running, or done."""
         if now < self.appears_at:
@@ -643,19 +675,25 @@ class CommvaultJob:
 
     def vm_windows(self, now):
         """Per VM: (vm, status code as shown now, job-clock start or None, end or None); VMs are backed up one after another."""
-        count = len(self.vms) or 1
         span = self.duration if self.duration is not None else FOREVER_NOMINAL_SECONDS
+        slot = span / (sum(1 for vm in self.vms if vm.backup_end is None) or 1)
         phase = self.phase(now)
         windows = []
-        for index, vm in enumerate(self.vms):
-            vm_start = self.start + span * index / count
-            vm_end = self.start + span * (index + 1) / count
+        index = 0
+        for vm in self.vms:
+            if vm.backup_end is not None:
+                # A stale entry shows the earlier backup whatever this job is doing.
+                windows.append((vm, vm.status, vm.backup_end - slot, vm.backup_end))
+                continue
+            vm_start = self.start + slot * index
+            vm_end = self.start + slot * (index + 1)
             if phase == "done" or (phase == "running" and now >= vm_end):
                 windows.append((vm, vm.status, vm_start, vm_end))
             elif phase == "running" and now >= vm_start:
                 windows.append((vm, 3, vm_start, None))
             else:
                 windows.append((vm, 3, None, None))
+            index += 1
         return windows
 
 
@@ -689,6 +727,33 @@ def _default_final_percent(result):
     return 100 if result.lower().startswith(_COMPLETE_STATUSES) else 40
 
 
+def commvault_kind(text):
+    """A job kind as a key that ignores case, spaces and underscores: "Synthetic Full", "SyntheticFull" and "SYNTHETIC_FULL" agree."""
+    return text.replace(" ", "").replace("_", "").lower()
+
+
+def _default_backup_type(job_type):
+    kind = commvault_kind(job_type)
+    if kind == commvault_kind("Synthetic Full"):
+        return "Synthetic Full"
+    return "Incremental" if kind in (commvault_kind("Backup"), commvault_kind("Snap Backup")) else "N/A"
+
+
+def _parse_commvault_vm(entry, path, job_start):
+    vm = _Mapping(entry, path)
+    name = vm.get("name", kind=str, required=True)
+    status = vm.get("status", 0, kind=int)
+    if status not in (0, 1, 2):
+        vm.fail("status", "0 (success), 1 (failed) or 2 (partial)")
+    backup_end = vm.get("backup_end", None, kind=float, nullable=True)
+    if backup_end is not None and backup_end >= job_start:
+        vm.fail("backup_end", f"must be before the job's start ({job_start:g}), got {backup_end!r}")
+    parsed = CommvaultVm(name, status, vm.get("failure_reason", "", kind=str), vm.get("size_bytes", 5396461258, kind=int, minimum=0),
+                         vm.get("guid", stable_uuid(name), kind=str), None if backup_end is None else float(backup_end))
+    vm.done()
+    return parsed
+
+
 def _parse_commvault_job(entry, path, clients):
     section = _Mapping(entry, path)
     client = section.get("client", kind=str, required=True)
@@ -697,16 +762,7 @@ def _parse_commvault_job(entry, path, clients):
         client_id = clients.setdefault(client, 1001 + len(clients))
     start = float(section.get("start", -3600, kind=float))
     result = section.get("result", "Completed", kind=str)
-    vms = []
-    for vm_entry, vm_path in section.items("vms"):
-        vm = _Mapping(vm_entry, vm_path)
-        name = vm.get("name", kind=str, required=True)
-        status = vm.get("status", 0, kind=int)
-        if status not in (0, 1, 2):
-            vm.fail("status", "0 (success), 1 (failed) or 2 (partial)")
-        vms.append(CommvaultVm(name, status, vm.get("failure_reason", "", kind=str), vm.get("size_bytes", 5396461258, kind=int, minimum=0),
-                               vm.get("guid", stable_uuid(name), kind=str)))
-        vm.done()
+    vms = [_parse_commvault_vm(vm_entry, vm_path, start) for vm_entry, vm_path in section.items("vms")]
     job_type = section.get("type", "Backup", kind=str)
     job = CommvaultJob(
         id=section.get("id", kind=int, required=True, minimum=1),
@@ -717,7 +773,7 @@ def _parse_commvault_job(entry, path, clients):
         app=section.get("app", "Virtual Server" if vms else "Windows File System", kind=str),
         instance=section.get("instance", "VMware" if vms else "DefaultInstanceName", kind=str),
         type=job_type,
-        backup_type=section.get("backup_type", "Incremental" if job_type == "Backup" else "N/A", kind=str),
+        backup_type=section.get("backup_type", _default_backup_type(job_type), kind=str),
         start=start,
         duration=section.get("duration", 300, kind=float, nullable=True, minimum=0),
         appears_at=float(section.get("appears_at", start, kind=float)),

@@ -344,6 +344,70 @@ def test_generated_thousand_jobs():
         assert sum(job["lrState"] == "FAILED" for job in jobs) == 142
 
 
+def _objects_by_name(job):
+    return {obj["sourceName"]: obj for obj in job["objects"]}
+
+
+def test_nakivo_untouched_object_keeps_its_earlier_state():
+    web = ["web01.example.com", "web02.example.com"]
+    jobs = [
+        {"id": 1, "name": "Backup web tier", "objects": [{"name": name} for name in web], "runs": [
+            {"start": -90000, "duration": 1200, "result": "OK"},
+            {"start": -3600, "duration": 600, "objects": {"web02.example.com": "FAILED", "web01.example.com": "untouched"}}]},
+        {"id": 2, "name": "Backup app tier", "objects": [{"name": "app01"}, {"name": "app02"}], "runs": [
+            {"start": -7200, "duration": 600, "objects": {"app01": "FAILED"}},
+            {"start": -3600, "duration": 600, "objects": {"app01": "UNTOUCHED"}}]},
+        {"id": 3, "name": "Backup new tier", "objects": [{"name": "new01"}, {"name": "new02"}, {"name": "new03"}], "runs": [
+            {"start": -3600, "duration": 600, "objects": {"new02": "UNTOUCHED", "new03": "UNTOUCHED"}}]},
+    ]
+    with Emulator(scenario(nakivo={"jobs": jobs})) as emu:
+        client = Client(emu)
+        client.login_nakivo()
+        first, second, third = client.job_info([1, 2, 3])
+        # The run failed on web02 and never reached web01: web01 still shows the earlier run, uncounted.
+        assert (first["lrState"], first["vmCount"], first["status"]) == ("FAILED", 2, "RED")
+        assert (first["lrVmOk"], first["lrVmFailed"], first["lrVmStopped"], first["lrDataKb"]) == (0, 1, 0, 0)
+        objects = _objects_by_name(first)
+        assert (objects["web01.example.com"]["lrState"], objects["web02.example.com"]["lrState"]) == ("SUCCEEDED", "FAILED")
+        assert objects["web01.example.com"]["lrDuration"] == 600000 and objects["web02.example.com"]["lrDuration"] == 600000
+        earlier_share_kb = int(2 * 40 * 1024 ** 3 * 0.05 / 1024) // 2
+        assert objects["web01.example.com"]["lrDataTransferredUncompressed"] == earlier_share_kb * 1024
+        assert objects["web02.example.com"]["lrDataTransferredUncompressed"] == 0
+        # A stale FAILED object does not make the run fail: the default result follows the reached objects.
+        assert (second["lrState"], second["lrVmOk"], second["lrVmFailed"]) == ("OK", 1, 0)
+        assert _objects_by_name(second)["app01"]["lrState"] == "FAILED"
+        # Objects no run reached have no last state; the data is that of the one reached object, all of it.
+        assert (third["lrState"], third["lrVmOk"], third["lrVmFailed"], third["lrVmStopped"]) == ("OK", 1, 0, 0)
+        objects = _objects_by_name(third)
+        assert [objects[name]["lrState"] for name in ("new01", "new02", "new03")] == ["SUCCEEDED", None, None]
+        assert third["lrDataKb"] == int(40 * 1024 ** 3 * 0.05 / 1024) and objects["new01"]["lrDataTransferredUncompressed"] == third["lrDataKb"] * 1024
+        assert objects["new01"]["lrDuration"] == 600000 and objects["new02"]["lrDataTransferredUncompressed"] == 0
+    with pytest.raises(ScenarioError, match=r"nakivo\.jobs\[0\]\.runs\[0\]\.objects: a: must be one of .*UNTOUCHED"):
+        load_scenario({"nakivo": {"jobs": [{"id": 1, "name": "x", "objects": [{"name": "a"}], "runs": [{"start": -60, "objects": {"a": "UNTOCHED"}}]}]}})
+
+
+def test_nakivo_untouched_object_waits_while_running_and_stays_untouched_on_stop():
+    jobs = [
+        {"id": 1, "name": "Nearly done", "objects": [{"name": "p"}, {"name": "q"}, {"name": "r"}], "runs": [
+            {"start": -86400, "duration": 600, "result": "OK"}, {"start": -590, "duration": 600, "objects": {"p": "UNTOUCHED"}}]},
+        {"id": 2, "name": "Stopped early", "objects": [{"name": "s"}, {"name": "t"}], "runs": [
+            {"start": -60, "duration": None, "objects": {"t": "UNTOUCHED"}}]},
+    ]
+    with Emulator(scenario(nakivo={"jobs": jobs})) as emu:
+        client = Client(emu)
+        client.login_nakivo()
+        running = client.job_info([1])[0]
+        states = {name: obj["crState"] for name, obj in _objects_by_name(running).items()}
+        assert running["crState"] == "RUNNING" and states == {"p": "WAITING", "q": "SUCCEEDED", "r": "RUNNING"}
+        assert client.nakivo("JobManagement", "stop", [{"jobIds": [2]}])["type"] == "rpc"
+        emu.advance(20)
+        done, stopped = client.job_info([1, 2])
+        assert (done["lrState"], done["lrVmOk"], done["lrVmFailed"]) == ("OK", 2, 0)
+        assert _objects_by_name(done)["p"]["lrDuration"] == 200000, "p shows the earlier run of three objects"
+        assert (stopped["lrState"], stopped["lrVmOk"], stopped["lrVmStopped"]) == ("STOPPED", 0, 1)
+        assert {name: obj["lrState"] for name, obj in _objects_by_name(stopped).items()} == {"s": "STOPPED", "t": None}
+
+
 # ---------------------------------------------------------------- Commvault authentication
 
 def test_cv_login_json_and_xml(client):
@@ -488,6 +552,43 @@ def test_cv_status_case_and_progress_state_when_done():
         assert jobs[0]["jobSummary"]["status"] == "completed  w/ one or more  errors"
 
 
+def _vm_status_json_and_xml(client, job_id):
+    """(jobDetail in JSON, vmStatus entries by name in JSON, the same from the XML reply as attribute dicts)."""
+    detail = json.loads(client.cv("POST", "JobDetails", {"jobId": job_id})[2])["job"]["jobDetail"]
+    root = ET.fromstring(client.cv("POST", "JobDetails", f'<JobManager_JobDetailRequest jobId="{job_id}"/>', xml=True)[2])
+    from_xml = {vm.get("vmName"): dict(vm.attrib) for vm in root.findall("job/jobDetail/clientStatusInfo/vmStatus")}
+    return detail, {vm["vmName"]: vm for vm in detail["clientStatusInfo"]["vmStatus"]}, from_xml
+
+
+def test_cv_stale_vm_entry_json_and_xml():
+    vcenter = {"client": "vcenter01.example.com", "subclient": "prod-vms"}
+    jobs = [
+        dict(vcenter, id=2001, start=-600, duration=300, result="Completed", vms=[
+            {"name": "vm-a"}, {"name": "vm-old", "backup_end": -90000}, {"name": "vm-c", "status": 2},
+            {"name": "vm-gone", "status": 1, "failure_reason": "VM not found", "backup_end": -180000}]),
+        dict(vcenter, id=2002, start=-100, duration=None, vms=[{"name": "vm-a"}, {"name": "vm-old", "status": 2, "backup_end": -3600}]),
+    ]
+    with Emulator(scenario(commvault={"jobs": jobs})) as emu:
+        client = Client(emu)
+        client.login_cv()
+        detail, vms, from_xml = _vm_status_json_and_xml(client, 2001)
+        start, end = detail["generalInfo"]["startTime"], detail["detailInfo"]["endTime"]
+        assert from_xml == vms and set(VM_STATUS_FIELDS) <= set(vms["vm-old"])
+        # The two VMs this job processed share its window; the stale ones show their earlier backups.
+        assert (vms["vm-a"]["BackupStartTime"], vms["vm-a"]["BackupEndTime"], vms["vm-a"]["Status"]) == (str(start), str(start + 150), "0")
+        assert (vms["vm-c"]["BackupStartTime"], vms["vm-c"]["BackupEndTime"], vms["vm-c"]["Status"]) == (str(start + 150), str(end), "2")
+        assert (vms["vm-old"]["BackupEndTime"], vms["vm-old"]["Status"], vms["vm-old"]["FailureReason"]) == (str(start - 89400), "0", "")
+        assert (vms["vm-gone"]["BackupEndTime"], vms["vm-gone"]["Status"], vms["vm-gone"]["FailureReason"]) == (str(start - 179400), "1", "VM not found")
+        for name in ("vm-old", "vm-gone"):
+            assert 0 < int(vms[name]["BackupEndTime"]) - int(vms[name]["BackupStartTime"]) <= 3600
+        detail, vms, from_xml = _vm_status_json_and_xml(client, 2002)
+        start = detail["generalInfo"]["startTime"]
+        assert from_xml == vms and detail["progressInfo"]["state"] == "Running"
+        assert (vms["vm-a"]["Status"], vms["vm-old"]["Status"], vms["vm-old"]["BackupEndTime"]) == ("3", "2", str(start - 3500))
+    with pytest.raises(ScenarioError, match=r"commvault\.jobs\[0\]\.vms\[0\]\.backup_end: must be before the job's start"):
+        load_scenario({"commvault": {"jobs": [{"id": 1, "client": "c", "start": -600, "vms": [{"name": "v", "backup_end": -600}]}]}})
+
+
 # ---------------------------------------------------------------- Commvault job list
 
 def _listing(client, query="", **headers):
@@ -530,6 +631,35 @@ def test_cv_job_list_paging_by_headers_and_xml():
         root = ET.fromstring(body)
         assert status == 200 and root.tag == "JobManager_JobListResponse" and root.get("totalRecordsWithoutPaging") == "250"
         assert len(root.findall("jobs/jobSummary")) == 2 and root.find("jobs/jobSummary/subclient").get("clientName")
+
+
+def test_cv_job_kinds_in_listing_and_job_details():
+    # The gate lists with this filter; reading it from the client keeps the emulator honest when it grows.
+    from ansible_collections.backupops.jobs.plugins.module_utils._commvault import ALL_JOB_TYPES  # pylint: disable=import-outside-toplevel
+    kinds = {3001: "Backup", 3002: "Synthetic Full", 3003: "Snap Backup", 3004: "Data Verification", 3005: "Aux Copy", 3006: "Restore"}
+    levels = {3001: "Incremental", 3002: "Synthetic Full", 3003: "Incremental", 3004: "N/A", 3005: "N/A", 3006: "N/A"}
+    jobs = [{"id": job_id, "client": "db01.example.com", "type": kind, "start": -4000 + job_id % 10 * 100} for job_id, kind in kinds.items()]
+    jobs[-1]["dest_client"] = "web01.example.com"
+    with Emulator(scenario(commvault={"jobs": jobs})) as emu:
+        client = Client(emu)
+        client.login_cv()
+        reply = json.loads(client.cv("GET", f"Job?jobFilter={ALL_JOB_TYPES}")[2])
+        summaries = {job["jobSummary"]["jobId"]: job["jobSummary"] for job in reply["jobs"]}
+        assert {job_id: (summary["jobType"], summary["backupLevelName"]) for job_id, summary in summaries.items()} == {
+            job_id: (kinds[job_id], levels[job_id]) for job_id in kinds}
+        for name in ALL_JOB_TYPES.split(","):
+            assert len(_listing(client, f"?jobFilter={name}")[1]) == 1, f"jobFilter={name} names no kind the emulator knows"
+        assert sorted(_listing(client)[1]) == [3001, 3002, 3003], "without jobFilter: the backup kinds"
+        assert _listing(client, "?jobFilter=")[0] == 6 and _listing(client, "?jobFilter=SYNTHFULL")[1] == [3002]
+        assert summaries[3006]["destClientName"] == "web01.example.com"
+        for job_id, kind in kinds.items():
+            general = json.loads(client.cv("POST", "JobDetails", {"jobId": job_id})[2])["job"]["jobDetail"]["generalInfo"]
+            assert (general["operationType"], general["jobType"], general["backupType"]) == (kind, kind, levels[job_id])
+            expected_dest = {"clientId": 12, "clientName": "web01.example.com"} if kind == "Restore" else None
+            if expected_dest or kind in ("Backup", "Synthetic Full", "Snap Backup"):
+                assert general["destinationClient"] == (expected_dest or {"clientId": 0, "clientName": ""})
+        root = ET.fromstring(client.cv("POST", "JobDetails", '<JobManager_JobDetailRequest jobId="3006"/>', xml=True)[2])
+        assert root.find("job/jobDetail/generalInfo/destinationClient").get("clientName") == "web01.example.com"
 
 
 # ---------------------------------------------------------------- faults

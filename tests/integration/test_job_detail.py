@@ -170,6 +170,22 @@ def test_clients_select_active_jobs_and_the_latest_finished_per_subclient(ansibl
     assert "Restore" in listing["query"]["jobFilter"]
 
 
+def test_clients_keep_the_newest_backup_per_subclient_whatever_ran_after_it(ansible, write_playbook, emulator):
+    """basic.yml: db01's backup 1249 failed after backup 1248 succeeded; restore 1253 ran later still, into web01."""
+    env = dict(COMMVAULT_URL=emulator.url + "/webconsole/api", COMMVAULT_USERNAME="admin", COMMVAULT_PASSWORD="Cv-P@ss1")
+    run, result = run_task(ansible, write_playbook, emulator, dict(clients=["db01"]), env=env)
+    assert run.rc == 0, run
+    by_id = {j["id"]: j for j in result["jobs"]}
+    assert by_id[1249]["state"] == "failed" and by_id[1249]["type"] == "backup", "the failed backup is not hidden"
+    assert 1248 not in by_id, "superseded by the newer backup 1249 of the same subclient"
+    assert 1253 not in by_id, "restore 1253 of db01's backup went to web01: it touches web01, not db01"
+    assert by_id[1249]["series"] == "db01.example.com/Windows File System/DefaultInstanceName/defaultBackupSet/default"
+    run, result = run_task(ansible, write_playbook, emulator, dict(clients=["web01"]), env=env)
+    restore = next(j for j in result["jobs"] if j["id"] == 1253)
+    assert restore["type"] == "restore" and restore["hosts"] == ["web01.example.com"]
+    assert [obj["name"] for obj in restore["objects"]] == ["web01.example.com"]
+
+
 def test_clients_listing_longer_than_one_page(ansible, write_playbook, emulator_factory):
     many = [cv_job(5000 + n, "big01", "Completed", start=-100000 + n * 10, subclient="sc%03d" % n) for n in range(620)]
     emu = emulator_factory(scenario(extra_jobs=many))

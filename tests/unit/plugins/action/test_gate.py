@@ -28,7 +28,8 @@ def job(job_id, name, state, objects, finished_at="2026-11-22T02:00:00Z"):
     active = state == "running"
     return {"platform": "nakivo", "id": job_id, "name": name, "type": "backup", "state": state, "active": active,
             "progress": 40 if active else 100, "next_run_at": None, "finished_at": None if active else finished_at,
-            "objects": [{"name": n, "state": state} for n in objects], "raw": {}}
+            "objects": [{"name": n, "state": state, "this_run": True} for n in objects], "hosts": list(objects),
+            "enabled": True, "series": "job %d" % job_id, "raw": {}}
 
 
 QUERY = {"changed": False, "failed": False, "waited": 0, "missing": {}, "jobs": [
@@ -65,7 +66,7 @@ def test_an_open_host_gets_its_facts_for_this_run_only():
     assert out["msg"].startswith("web01: OPEN | Backup web (id 1) succeeded")
     facts = out["ansible_facts"]
     assert facts["maintenance_gate_open"] is True
-    assert facts["maintenance_gate_reason"] == out["reason"] and out["reason"].startswith("web01 may proceed: ")
+    assert facts["maintenance_gate_reason"] == out["reason"] == "the last backup succeeded"
     assert [j["id"] for j in facts["maintenance_gate_host_jobs"]] == [1]
     assert "raw" not in facts["maintenance_gate_host_jobs"][0] and facts["maintenance_gate_host_jobs"][0]["host_state"] == "succeeded"
     if VariableLayer is not None:
@@ -78,7 +79,8 @@ def test_a_held_host_fails_with_its_line_and_no_facts():
     out = run_gate({"result": QUERY, "host": "db01", "now": NOW})
     assert out["failed"] is True and out["open"] is False
     assert out["msg"].startswith("db01: HELD | Backup db (id 2) failed")
-    assert "db01 is held: its last run in job 'Backup db' (id 2) failed for db01" in out["msg"]
+    assert out["msg"] == ("db01: HELD | Backup db (id 2) failed, finished 2026-11-22 02:00 UTC | the last backup failed: "
+                          "fix or re-run job 2")
     assert "ansible_facts" not in out, "ansible-core would drop them anyway; the verdict is in open and reason"
     assert not out.get("_pending"), "no run-only facts for a failed task either"
 
@@ -87,14 +89,14 @@ def test_audit_mode_lets_a_held_host_go_on_with_a_warning():
     out = run_gate({"result": QUERY, "host": "db01", "fail": False, "now": NOW})
     assert out.get("failed") is not True
     assert out["ansible_facts"]["maintenance_gate_open"] is False
-    assert out["warnings"] == [out["reason"]]
+    assert out["warnings"] == [out["msg"]] and out["msg"].startswith("db01: HELD | "), "the line names the host"
 
 
 def test_a_failed_query_fails_every_host_even_in_audit_mode():
     failed = {"failed": True, "msg": "the NAKIVO Director refused the login", "jobs": []}
     out = run_gate({"result": failed, "fail": False, "now": NOW})
     assert out["failed"] is True and out["error"] is True
-    assert out["reason"] == "web01 is held: the backup job query failed: the NAKIVO Director refused the login"
+    assert out["reason"] == "the backup job query failed: the NAKIVO Director refused the login"
 
 
 def test_result_var_reads_the_registered_result_by_name():
@@ -135,8 +137,8 @@ def test_vars_prefix_reads_the_options_the_task_leaves_out():
                  "gate_require_job": TRUSTED("{{ 1 == 1 }}"), "gate_colour": "red"}
     out = run_gate({"result_var": "backups", "vars_prefix": "gate", "now": NOW}, variables)
     assert out.get("failed") is not True, "fail comes from gate_fail"
-    assert out["open"] is False and "failed for web01" in out["reason"], "objects come from gate_objects, templated"
-    assert out["warnings"] == [out["reason"]]
+    assert out["open"] is False and out["msg"].startswith("web01: HELD | Backup db (id 2)"), "objects from gate_objects, templated"
+    assert out["warnings"] == [out["msg"]]
     # A task argument wins over the variable.
     out = run_gate({"result_var": "backups", "vars_prefix": "gate", "objects": ["web01"], "now": NOW}, variables)
     assert out["open"] is True

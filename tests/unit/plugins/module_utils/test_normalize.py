@@ -15,7 +15,8 @@ from ansible_collections.backupops.jobs.plugins.module_utils import _normalize
 N = _normalize
 
 RECORD_KEYS = {"platform", "id", "name", "type", "state", "active", "vendor_state", "progress", "next_run_at",
-               "started_at", "finished_at", "duration_s", "bytes_transferred", "bytes_protected", "objects", "raw"}
+               "started_at", "finished_at", "duration_s", "bytes_transferred", "bytes_protected", "objects", "hosts",
+               "enabled", "series", "raw"}
 
 
 def is_int(value):
@@ -234,6 +235,7 @@ def test_nakivo_idle_record():
         "state": "succeeded", "active": False, "vendor_state": "WAITING_SCHEDULE/OK", "progress": 100,
         "next_run_at": None, "started_at": "2024-05-09T08:54:54.092Z", "finished_at": "2024-05-09T09:04:54.092Z",
         "duration_s": 600, "bytes_transferred": 2048 * 1024, "bytes_protected": 45633966, "objects": [],
+        "hosts": [], "enabled": True, "series": "job 69",
     }
 
 
@@ -323,7 +325,9 @@ def test_nakivo_object_states(job_active, cr_state, lr_state, expected):
     job = nakivo_job(crState="RUNNING" if job_active else "WAITING_SCHEDULE",
                      objects=[{"sourceName": "vm1", "crState": cr_state, "lrState": lr_state}])
     objects = N.nakivo_record(job)["objects"]
-    assert objects == [{"name": "vm1", "state": expected, "finished_at": None}]
+    # Without the lrVm* counts the Director does not say whether an idle job's object state is its last run's.
+    this_run = True if job_active or expected == "never_run" else None
+    assert objects == [{"name": "vm1", "state": expected, "finished_at": None, "this_run": this_run}]
     assert expected in N.OBJECT_STATES
 
 
@@ -337,7 +341,7 @@ def test_nakivo_objects_shapes():
     result = N.nakivo_record(nakivo_job(objects=objects))["objects"]
     assert [(o["name"], o["state"]) for o in result] == [("vm1", "succeeded"), ("vm-2", "failed"), (None, "failed")]
     single = N.nakivo_record(nakivo_job(objects={"sourceName": "vm1", "lrState": "SKIPPED"}))["objects"]
-    assert single == [{"name": "vm1", "state": "skipped", "finished_at": None}]
+    assert single == [{"name": "vm1", "state": "skipped", "finished_at": None, "this_run": None}]
     assert N.nakivo_record(nakivo_job(objects=None))["objects"] == []
     assert N.nakivo_record(nakivo_job(objects="vm1"))["objects"] == []
 
@@ -494,9 +498,11 @@ CV_EXPECTED_COMPLETED = {
     "started_at": "2021-11-09T10:14:04Z", "finished_at": "2021-11-09T10:18:21Z", "duration_s": 257,
     "bytes_transferred": 10895704, "bytes_protected": 45633966,
     "objects": [
-        {"name": "vm-a", "state": "succeeded", "finished_at": "2021-11-09T10:16:40Z"},
-        {"name": "vm-b", "state": "partial", "finished_at": "2021-11-09T10:17:30Z"},
+        {"name": "vm-a", "state": "succeeded", "finished_at": "2021-11-09T10:16:40Z", "this_run": True},
+        {"name": "vm-b", "state": "partial", "finished_at": "2021-11-09T10:17:30Z", "this_run": True},
     ],
+    "hosts": ["skma_2", "vm-a", "vm-b"], "enabled": None,
+    "series": "skma_2/Windows File System///s-1",
 }
 
 
@@ -537,7 +543,7 @@ def test_commvault_xml_shaped_single_vm_dict():
     assert xml_job["generalInfo"]["jobId"] == "1248"
     one = normalized(N.commvault_record(json_job))
     assert one == normalized(N.commvault_record(xml_job))
-    assert one["objects"] == [{"name": "vm-a", "state": "succeeded", "finished_at": "2021-11-09T10:16:40Z"}]
+    assert one["objects"] == [{"name": "vm-a", "state": "succeeded", "finished_at": "2021-11-09T10:16:40Z", "this_run": True}]
 
 
 def cv_running_xml_seed():
@@ -557,7 +563,8 @@ def test_commvault_running_from_xml_seed():
         "active": True, "vendor_state": "Running", "progress": 0, "next_run_at": None,
         "started_at": "2014-09-03T20:18:38Z", "finished_at": None, "duration_s": 18,
         "bytes_transferred": None, "bytes_protected": 0,
-        "objects": [{"name": "fall", "state": "running", "finished_at": None}],
+        "objects": [{"name": "fall", "state": "running", "finished_at": None, "this_run": True}],
+        "hosts": ["fall"], "enabled": None, "series": "fall/Windows File System///default",
     }
     as_json = cv_running_xml_seed()
     as_json["generalInfo"].update(jobId=71, startTime=1409775518)
@@ -594,8 +601,8 @@ def test_commvault_vm_without_end_time_on_finished_job_keeps_its_code():
     job["clientStatusInfo"]["vmStatus"] = [{"vmName": "never", "Status": "1", "BackupEndTime": "0"},
                                            {"vmName": "gone", "Status": 0}]
     objects = N.commvault_record(job)["objects"]
-    assert objects == [{"name": "never", "state": "failed", "finished_at": None},
-                       {"name": "gone", "state": "succeeded", "finished_at": None}]
+    assert objects == [{"name": "never", "state": "failed", "finished_at": None, "this_run": None},
+                       {"name": "gone", "state": "succeeded", "finished_at": None, "this_run": None}]
 
 
 @pytest.mark.parametrize("code, expected", [
@@ -623,7 +630,7 @@ def test_commvault_objects_without_vm_status():
     del job["clientStatusInfo"]
     job["progressInfo"]["state"] = "Completed w/ one or more warnings"
     assert N.commvault_record(job)["objects"] == [
-        {"name": "skma_2", "state": "warning", "finished_at": "2021-11-09T10:18:21Z"}]
+        {"name": "skma_2", "state": "warning", "finished_at": "2021-11-09T10:18:21Z", "this_run": True}]
     job["generalInfo"]["subclient"] = {}
     assert N.commvault_record(job)["objects"] == []
 
@@ -738,7 +745,8 @@ def test_commvault_summary_record():
         "active": False, "vendor_state": "Completed w/ one or more warnings", "progress": 100, "next_run_at": None,
         "started_at": "2021-11-09T10:14:04Z", "finished_at": "2021-11-09T10:18:21Z", "duration_s": 257,
         "bytes_transferred": None, "bytes_protected": 45633966,
-        "objects": [{"name": "skma_2", "state": "warning", "finished_at": "2021-11-09T10:18:21Z"}],
+        "objects": [{"name": "skma_2", "state": "warning", "finished_at": "2021-11-09T10:18:21Z", "this_run": True}],
+        "hosts": ["skma_2"], "enabled": None, "series": "skma_2/Windows File System///s-1",
     }
     assert normalized(N.commvault_summary_record(item["jobSummary"])) == normalized(record)
     assert normalized(N.commvault_summary_record(stringify(item))) == normalized(record)
@@ -752,7 +760,7 @@ def test_commvault_summary_record_running():
         "running", True, 33, None, 60)
     assert record["type"] == "aux_copy"
     assert record["name"] == "c1"
-    assert record["objects"] == [{"name": "c1", "state": "running", "finished_at": None}]
+    assert record["objects"] == [{"name": "c1", "state": "running", "finished_at": None, "this_run": True}]
 
 
 @pytest.mark.parametrize("item", [None, "x", [], {"jobSummary": None}, {"jobSummary": "x"}])
@@ -867,8 +875,16 @@ def check_record(record, raw, platform):
         assert record["progress"] == 100
     assert isinstance(record["objects"], list)
     for obj in record["objects"]:
-        assert set(obj) == {"name", "state", "finished_at"}
+        assert set(obj) == {"name", "state", "finished_at", "this_run"}
         assert obj["state"] in N.OBJECT_STATES
+        assert obj["this_run"] in (True, False, None)
+        if record["active"]:
+            assert obj["this_run"] is True
+    assert all(isinstance(name, str) and name for name in record["hosts"])
+    assert len(set(record["hosts"])) == len(record["hosts"])
+    assert {obj["name"] for obj in record["objects"] if obj["name"]} <= set(record["hosts"])
+    assert record["enabled"] in (True, False, None) and (platform == "nakivo" or record["enabled"] is None)
+    assert record["series"] is None or isinstance(record["series"], str)
     json.dumps(normalized(record), allow_nan=False)
 
 
@@ -958,3 +974,78 @@ def test_property_commvault_json_equals_xml_shape(job):
     from_xml = N.commvault_record({"JobManager_JobDetailResponse": {"job": {"jobDetail": xml_shaped}}})
     assert normalized(from_json) == normalized(from_xml)
     check_record(from_json, job, "commvault")
+
+
+# ---------------------------------------------------------------------------
+# What the gate reads: hosts, enabled, series, objects[].this_run
+# ---------------------------------------------------------------------------
+
+def nk_counted(ok, failed, stopped, *states):
+    return N.nakivo_record(nakivo_job(lrState="FAILED", lrVmOk=ok, lrVmFailed=failed, lrVmStopped=stopped, objects=[
+        {"sourceName": "vm%d" % n, "targetName": "vm%d" % n, "lrState": state} for n, state in enumerate(states)]))
+
+
+@pytest.mark.parametrize("counts, states, expected", [
+    ((1, 1, 0), ("SUCCEEDED", "FAILED"), [True, True]),
+    ((0, 1, 0), ("SUCCEEDED", "FAILED"), [False, True]),          # the run never reached vm0
+    ((2, 0, 0), ("SUCCEEDED", "FAILED"), [True, False]),          # vm1's failure is from an earlier run
+    ((1, 0, 0), ("SUCCEEDED", "SKIPPED"), [True, True]),          # every count matches: the skip is this run's
+    ((0, 0, 0), ("SUCCEEDED", "SKIPPED"), [False, None]),
+    ((1, 0, 0), ("SUCCEEDED", None), [True, True]),                # never ran: true now
+])
+def test_nakivo_this_run_from_the_last_runs_counts(counts, states, expected):
+    assert [obj["this_run"] for obj in nk_counted(*counts, *states)["objects"]] == expected
+
+
+def test_nakivo_this_run_without_counts_is_untold_and_true_while_running():
+    objects = [{"sourceName": "vm1", "lrState": "SUCCEEDED", "crState": "RUNNING"}]
+    assert N.nakivo_record(nakivo_job(objects=objects))["objects"][0]["this_run"] is None
+    assert N.nakivo_record(nakivo_job(objects=objects, crState="RUNNING"))["objects"][0]["this_run"] is True
+    assert N.nakivo_record(nakivo_job(objects=objects, lrVmOk="1", lrVmFailed="0", lrVmStopped="0"))["objects"][0][
+        "this_run"] is True, "counts as strings"
+
+
+def test_nakivo_hosts_enabled_series():
+    record = N.nakivo_record(nakivo_job(objects=[{"sourceName": "web01", "targetName": "web01-replica"},
+                                                 {"sourceName": "web02", "targetName": "web02"}]))
+    assert record["hosts"] == ["web01", "web01-replica", "web02"]
+    assert record["series"] == "job 69"
+    assert [N.nakivo_record(nakivo_job(isEnabled=value))["enabled"] for value in (True, "false", 0, None, "x")] == [
+        True, False, False, None, None]
+
+
+def cv_restore(kind="Restore", dest="web01"):
+    return {"generalInfo": {"jobId": 5, "operationType": kind, "startTime": 100,
+                            "subclient": {"clientName": "db01", "subclientName": "default"},
+                            "destinationClient": {"clientName": dest}},
+            "progressInfo": {"state": "Running"}}
+
+
+def test_commvault_a_restore_to_another_client_touches_only_that_client():
+    record = N.commvault_record(cv_restore())
+    assert record["hosts"] == ["web01"] and [o["name"] for o in record["objects"]] == ["web01"]
+    assert N.commvault_record(cv_restore(dest="DB01"))["hosts"] == ["db01"], "in place"
+    assert N.commvault_record(cv_restore(dest=""))["hosts"] == ["db01"]
+    backup = N.commvault_record(cv_restore("Backup"))
+    assert backup["hosts"] == ["db01"], "a backup's destination fields name no other host"
+    summary = N.commvault_summary_record({"jobId": 5, "status": "Running", "jobType": "Restore", "destClientName": "web01",
+                                          "subclient": {"clientName": "db01"}})
+    assert summary["hosts"] == ["web01"]
+
+
+@pytest.mark.parametrize("vm, expected", [
+    ({"BackupStartTime": "1636452900", "BackupEndTime": "1636453000"}, True),
+    ({"BackupStartTime": "1636400000", "BackupEndTime": "1636400100"}, False),    # an earlier run's entry
+    ({"BackupStartTime": "1636452900", "BackupEndTime": "0"}, True),
+    ({"BackupEndTime": "0"}, None),
+])
+def test_commvault_vm_this_run_from_its_times_against_the_jobs_start(vm, expected):
+    job = cv_json_completed()
+    job["clientStatusInfo"]["vmStatus"] = [dict(vm, vmName="vm", Status="0")]
+    assert N.commvault_record(job)["objects"][0]["this_run"] is expected
+
+
+def test_protects_by_platform_and_type():
+    assert N.protects({"platform": "nakivo", "type": "backup_copy"}) and N.protects({"platform": "commvault", "type": "synthetic_full"})
+    assert not N.protects({"platform": "commvault", "type": "aux_copy"}) and not N.protects({"platform": "nakivo", "type": "restore"})
+    assert not N.protects({"platform": "other", "type": "backup"}) and not N.protects({})
