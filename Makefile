@@ -195,7 +195,7 @@ test: ## All of the above, fast failures first; one summary line per part
 # $(call run_script,PATH,NAME): run PATH with .venv's Python (options from ARGS=...), or say it is not written yet.
 define run_script
 @if [ ! -f $(ROOT)/$(1) ]; then echo "make $(2): $(1) does not exist yet; nothing to run"; exit 1; fi
-cd $(COLLECTION) && ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) BACKUPOPS_VENV_BIN=$(VENV)/bin PATH="$(VENV)/bin:$(PATH)" \
+@cd $(COLLECTION) && ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) BACKUPOPS_VENV_BIN=$(VENV)/bin PATH="$(VENV)/bin:$(PATH)" \
   PYTHONPATH=$(COLLECTION) $(VENV)/bin/python $(1) $(ARGS)
 endef
 

@@ -53,8 +53,15 @@ options:
         E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE).
       - If not set, the value of the E(COMMVAULT_CA_PATH) environment variable is used.
     type: path
+attributes:
+  action_group:
+    support: full
+    membership:
+      - backupops.jobs.commvault
+    description: Use C(group/backupops.jobs.commvault) in C(module_defaults) to set the connection options once.
 requirements:
   - requests
+  - xmltodict (for XML replies - O(api_format=xml), or V(auto) against an older Web Server)
 notes:
   - Connection options can be set once per play with C(module_defaults) and the action group
     C(group/backupops.jobs.commvault), or through the E(COMMVAULT_*) environment variables that an AWX/AAP

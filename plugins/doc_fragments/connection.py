@@ -25,8 +25,10 @@ options:
     default: 3
   max_response_mb:
     description:
-      - Largest reply, in MiB, the module accepts; a larger one fails with a clear message instead of
-        exhausting memory. The default holds a NAKIVO Director with well over 10,000 jobs.
+      - Largest reply, in MiB, the module accepts from the backup server, for each reply on its own; a
+        larger one fails with a message that names this option, instead of exhausting memory.
+      - Raise it only when that message says a reply was larger; the default leaves room for far more
+        jobs than a listing usually holds.
     type: int
     default: 256
 """

@@ -48,6 +48,12 @@ options:
         E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE).
       - If not set, the value of the E(NAKIVO_CA_PATH) environment variable is used.
     type: path
+attributes:
+  action_group:
+    support: full
+    membership:
+      - backupops.jobs.nakivo
+    description: Use C(group/backupops.jobs.nakivo) in C(module_defaults) to set the connection options once.
 requirements:
   - requests
 notes:

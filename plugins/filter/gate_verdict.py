@@ -54,9 +54,10 @@ options:
 """
 
 EXAMPLES = r"""
-- name: One query for the whole play
-  backupops.jobs.job_info:
-    protected_objects: "{{ ansible_play_batch }}"
+- name: One Commvault listing for the whole play, without the vendor's raw records
+  backupops.jobs.job_detail:
+    clients: "{{ ansible_play_batch }}"
+    include_raw: false
     allow_missing: true
     wait: true
   delegate_to: localhost

@@ -9,27 +9,25 @@ Private to the backupops.jobs collection: not a public API, it may change at any
 from __future__ import annotations
 
 import base64
-import re
 import threading
 
+from ansible_collections.backupops.jobs.plugins.module_utils._commvault_record import (
+    commvault_record,
+    commvault_summary_record,
+    error_message,
+    job_detail_of,
+    unwrap,
+)
+from ansible_collections.backupops.jobs.plugins.module_utils._match import host_matches
+from ansible_collections.backupops.jobs.plugins.module_utils._record import protects
+from ansible_collections.backupops.jobs.plugins.module_utils._time import iso_moment
 from ansible_collections.backupops.jobs.plugins.module_utils._session import ApiError
 
 TOKEN_PREFIXES = ("QSDK ", "SAML ", "Bearer ")
-# Elements that are lists in JSON but come back as a single dict from XML when they occur once.
-XML_LISTS = frozenset(("jobs", "vmStatus", "errList", "attempts", "clientGroups", "attemptsInfo"))
 # Every job type, so that a restore running on a host is seen too (without a filter only backups are listed).
 ALL_JOB_TYPES = "Backup,Restore,AuxCopy,SyntheticFull,DataVerification,SnapBackup"
 ROOT_OBJECT_ERROR = "json root object"
 PAGE_SIZE = 500
-# A DTD is how entity bombs and external entities get in; a reply we read never needs one.
-DECLARATION_RE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-DTD_REFUSED = "the XML declares a DOCTYPE or entities, which are refused (no expansion, no external fetch)"
-# Names (by pyexpat) and attribute values up to SHARED_VALUE_LENGTH are shared between replies, so that
-# 10,000 parsed jobs hold "generalInfo" or "Completed" once; each table is emptied past SHARED_LIMIT entries.
-SHARED_VALUE_LENGTH = 64
-SHARED_LIMIT = 4096
-_NAMES = {}
-_VALUES = {}
 
 
 class CommvaultClient:
@@ -136,14 +134,14 @@ class CommvaultClient:
             if commcell_id is not None:
                 body["commcell"] = {"commCellId": int(commcell_id)}
             doc = self.request("POST", "JobDetails", "json", body=body)
-            detail, why = _job_detail_of(doc)
+            detail, why = job_detail_of(doc)
             if fmt == "json" and detail is None and why is None:
                 why = "an empty job: no such id, or a Web Server that cannot read JSON requests (api_format auto or xml reads those)"
             if detail is not None or fmt == "json" or not (why is None or ROOT_OBJECT_ERROR in why.lower()):
                 return detail, why
         commcell = '<commcell commCellId="%d"/>' % int(commcell_id) if commcell_id is not None else ""
         xml = '<JobManager_JobDetailRequest jobId="%d">%s</JobManager_JobDetailRequest>' % (int(job_id), commcell)
-        detail, why = _job_detail_of(self.request("POST", "JobDetails", "xml", body=xml))
+        detail, why = job_detail_of(self.request("POST", "JobDetails", "xml", body=xml))
         if fmt == "auto" and detail is not None:
             self.json_works = False
         return detail, why
@@ -157,7 +155,7 @@ class CommvaultClient:
         while True:
             doc = self.request("GET", "Job", fmt if fmt != "auto" else "json", params=params,
                                headers={"limit": str(PAGE_SIZE), "offset": str(len(summaries))})
-            doc = _unwrap(doc, "JobManager_JobListResponse")
+            doc = unwrap(doc, "JobManager_JobListResponse")
             why = error_message(doc)
             if why:
                 raise self.session.error("Commvault at %s refused the job list: %s" % (self.session.base_url, why))
@@ -189,7 +187,12 @@ class CommvaultClient:
                                          status=reply.status, url=reply.url)
             return {}
         try:
-            doc = parse_xml(reply.body) if text.startswith("<") else reply.json()
+            if text.startswith("<"):
+                from ansible_collections.backupops.jobs.plugins.module_utils._commvault_xml import parse_xml  # XML replies only
+
+                doc = parse_xml(reply.body)
+            else:
+                doc = reply.json()
         except ValueError as e:
             what = "XML it refused or could not read" if text.startswith("<") else "a body that is neither JSON nor XML"
             raise self.session.error("Commvault at %s answered %s with HTTP %d and %s (%s): %r"
@@ -207,99 +210,105 @@ class CommvaultClient:
         return "%s\\%s" % (self.domain, self.username) if self.domain else self.username
 
 
-def parse_xml(body):
-    """XML bytes → the structure JSON would give (attributes as plain keys). Refuses any DTD or entity.
+class CommvaultJobs:
+    """The jobs one query selects: ids read with JobDetails, clients' jobs from one listing; read again on each poll."""
 
-    Raises ValueError for XML that is malformed or declares a DOCTYPE or entities, which are never
-    expanded or fetched. Gives what ``xmltodict.parse(body, attr_prefix="", cdata_key="text",
-    force_list=XML_LISTS, disable_entities=True)`` gives, from pyexpat alone: an element without
-    attributes or children is its stripped text (None when empty), otherwise a dict of attributes, then
-    children by tag (a repeated tag, or one in XML_LISTS, as a list), then its stripped text as "text".
-    """
-    if isinstance(body, str):
-        body = body.encode("utf-8")
-    if DECLARATION_RE.search(body):
-        raise ValueError(DTD_REFUSED)
-    from xml.parsers import expat  # only XML replies pay for this import
+    def __init__(self, client, job_ids=None, clients=None, finished_within=48, api_format="auto", commcell_id=None,
+                 concurrency=8):
+        self.client = client
+        self.job_ids, self.clients = job_ids or [], clients or []
+        self.finished_within, self.api_format, self.commcell_id = finished_within, api_format, commcell_id
+        self.concurrency = concurrency
+        self.details, self.reasons, self.missing_clients = {}, {}, []
 
-    items, texts = [{}], {}  # the dicts of the open elements under a holder of the root; text pieces by depth
-    share = _VALUES.setdefault
+    def select(self):
+        """(records as they are now, what matched nothing: job_ids and clients)."""
+        records = self.poll()
+        missing = dict(job_ids=[job_id for job_id in self.job_ids if job_id not in self.details], clients=self.missing_clients)
+        return records, missing
 
-    def start(name, attributes):
-        items.append({key: share(value, value) if len(value) <= SHARED_VALUE_LENGTH else value for key, value in attributes.items()})
+    def poll(self):
+        """Records as they are now: ids read again while active, clients listed again."""
+        unsettled = [job_id for job_id in self.job_ids if self._unsettled(job_id)]
+        if unsettled:
+            self._detail(unsettled)
+        records = [self.details[job_id] for job_id in self.job_ids if job_id in self.details]
+        if self.clients:
+            listed, self.missing_clients = self._client_jobs()
+            records.extend(record for job_id, record in listed.items() if job_id not in self.details)
+        return records
 
-    def text(data):
-        texts.setdefault(len(items), []).append(data)
+    def finish(self, records):
+        """Listed jobs detailed once at the end, so their objects and figures are complete."""
+        listed = [record["id"] for record in records if record["id"] not in self.details]
+        if listed:
+            self._detail(listed)
+        return [self.details.get(record["id"], record) for record in records]
 
-    def end(name):
-        pieces = texts.pop(len(items), None) if texts else None
-        item = items.pop()
-        words = "".join(pieces).strip() if pieces else None  # mixed content is joined, then stripped, as xmltodict does
-        if not item:
-            item = words or None
-        elif words:
-            _add(item, "text", words)
-        _add(items[-1], name, item)
+    def missing_message(self, missing):
+        parts = []
+        if missing["job_ids"]:
+            parts.append("job id(s) %s" % ", ".join("%s (%s)" % (job_id, self.reasons.get(job_id) or "no such job")
+                                                    for job_id in missing["job_ids"]))
+        if missing["clients"]:
+            parts.append("client(s) %s" % ", ".join(repr(name) for name in missing["clients"]))
+        return ("No Commvault job matches %s. Check the ids and client names, or set allow_missing: true to get what was "
+                "found with the rest listed in missing." % "; ".join(parts))
 
-    # No namespace processing (a:b and xmlns:a stay as written, as in xmltodict); names interned in _NAMES.
-    parser = expat.ParserCreate(None, None, intern=_NAMES)
-    parser.buffer_text = True
-    # DECLARATION_RE reads bytes: a DTD in UTF-16 gets past it, but not past expat.
-    parser.StartDoctypeDeclHandler = parser.EntityDeclHandler = _refuse_dtd
-    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, text
-    try:
-        parser.Parse(body, True)
-    except Exception as e:  # pylint: disable=broad-except
-        # expat raises its own error types; all of them mean the same thing to the caller.
-        raise ValueError("malformed XML: %s" % e)
-    finally:
-        for table in (_NAMES, _VALUES):
-            if len(table) > SHARED_LIMIT:
-                table.clear()
-    return items[0]
+    def _detail(self, job_ids):
+        """Read ``job_ids`` with JobDetails, ``concurrency`` at a time; keeps records and reasons for unknown ids."""
+        job_ids = list(dict.fromkeys(job_ids))
 
+        def read(job_id):
+            return self.client.job_detail(job_id, self.api_format, self.commcell_id)
 
-def _add(parent, key, value):
-    """Put a child (or the text) into its parent's dict the way xmltodict does."""
-    if key not in parent:
-        parent[key] = [value] if key in XML_LISTS else value
-    elif isinstance(parent[key], list):
-        parent[key].append(value)
-    else:
-        parent[key] = [parent[key], value]  # a second one, or an attribute of the same name: both kept, in order
+        if len(job_ids) > 1 and self.concurrency > 1:
+            from concurrent.futures import ThreadPoolExecutor  # only a run with many ids pays for the pool
 
+            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(job_ids))) as pool:
+                answers = list(pool.map(read, job_ids))
+        else:
+            answers = [read(job_id) for job_id in job_ids]
+        for job_id, (detail, reason) in zip(job_ids, answers):
+            if detail is None:
+                self.details.pop(job_id, None)
+                self.reasons[job_id] = reason
+            else:
+                self.details[job_id] = commvault_record(detail)
 
-def _refuse_dtd(*args):
-    raise ValueError(DTD_REFUSED)
+    def _client_jobs(self):
+        """Per client and subclient: every active job, the newest finished job of a protecting kind (an older backup is
+        superseded by it), and the newest finished job of each other kind; and the client patterns that matched nothing."""
+        summaries = self.client.list_jobs(lookup_seconds=self.finished_within * 3600, fmt=self.api_format)
+        records = [commvault_summary_record(summary) for summary in summaries]
+        chosen, missing = {}, []
+        for pattern in self.clients:
+            hits = [r for r in records if any(host_matches(pattern, name) for name in r["hosts"])]
+            if not hits:
+                missing.append(pattern)
+            newest = {}
+            for record in hits:
+                if record["active"]:
+                    chosen.setdefault(record["id"], record)
+                    continue
+                key = (str(record["series"] or record["name"]).lower(), "protects" if protects(record) else record["type"])
+                if key not in newest or _finish_rank(record) > _finish_rank(newest[key]):
+                    newest[key] = record
+            for record in sorted(newest.values(), key=_finish_rank, reverse=True):
+                chosen.setdefault(record["id"], record)
+        return chosen, missing
 
-
-def error_message(doc):
-    """The server's error words in a reply (errList, error.errList, errorCode/errorMessage), or None."""
-    if not isinstance(doc, dict):
-        return None
-    for holder in (doc, doc.get("error"), doc.get("response")):
-        if not isinstance(holder, dict):
-            continue
-        for item in _as_list(holder.get("errList")):
-            if isinstance(item, dict) and (item.get("errLogMessage") or str(item.get("errorCode", "0")) not in ("0", "")):
-                return "%s (errorCode %s)" % (item.get("errLogMessage") or "no message", item.get("errorCode", "?"))
-        code = str(holder.get("errorCode", "0"))
-        if code not in ("0", "") or holder.get("errorMessage"):
-            return "%s (errorCode %s)" % (holder.get("errorMessage") or holder.get("errLogMessage") or "no message", code)
-    return None
-
-
-def _job_detail_of(doc):
-    doc = _unwrap(doc, "JobManager_JobDetailResponse")
-    job = doc.get("job") if isinstance(doc, dict) else None
-    detail = job.get("jobDetail") if isinstance(job, dict) else None
-    if isinstance(detail, dict) and detail:
-        return detail, None
-    return None, error_message(doc)
+    def _unsettled(self, job_id):
+        """Not read yet, or still active; an id the server did not know is not asked again."""
+        if job_id in self.details:
+            return self.details[job_id]["active"]
+        return job_id not in self.reasons
 
 
-def _unwrap(doc, root):
-    return doc[root] if isinstance(doc, dict) and isinstance(doc.get(root), dict) else (doc if isinstance(doc, dict) else {})
+def _finish_rank(record):
+    """Order of finished runs: by finish time, then by id."""
+    finished = iso_moment(record["finished_at"])
+    return (finished[0].isoformat() if finished else "", record["id"] if isinstance(record["id"], int) else -1)
 
 
 def _as_list(value):

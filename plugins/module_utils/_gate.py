@@ -13,9 +13,11 @@ from __future__ import annotations
 import datetime
 import re
 
-from ansible_collections.backupops.jobs.plugins.module_utils._match import host_matches, name_matches
-from ansible_collections.backupops.jobs.plugins.module_utils._normalize import STORAGE_POLICY_TYPES, protects
+from ansible_collections.backupops.jobs.plugins.module_utils._match import IP_RE, host_matches, name_matches
+from ansible_collections.backupops.jobs.plugins.module_utils._record import STORAGE_POLICY_TYPES, protects
+from ansible_collections.backupops.jobs.plugins.module_utils._time import show_time, utc_datetime
 
+_WILDCARD_RE = re.compile(r"[*?\[]")
 # Worst first: the state of several objects of one host in one job is the first of these found.
 _SEVERITY = ("running", "queued", "paused", "stopping", "failed", "unknown", "stopped", "never_run",
              "skipped", "partial", "warning", "succeeded")
@@ -38,36 +40,6 @@ _JOB_DECIDES = {
     "untold": "for the job as a whole: the server does not say whether its last run reached this host",
 }
 _STALE_SUCCESS = "the last %s succeeded but did not reach this host, whose state is from an earlier run: re-run job %s"
-_DATE_RE = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(?:([Zz])|([+-])(\d{2}):?(\d{2})?)?$"
-)
-_UTC = datetime.timezone.utc
-
-
-def _parse_time(value):
-    """An aware datetime from an ISO 8601 string (Z, +hh:mm, +hhmm or no zone = UTC), or None."""
-    if isinstance(value, datetime.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=_UTC)
-    if not isinstance(value, str):
-        return None
-    match = _DATE_RE.match(value.strip())
-    if not match:
-        return None
-    year, month, day, hour, minute, second, fraction, _z, sign, off_h, off_m = match.groups()
-    try:
-        moment = datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
-                                   int((fraction or "0")[:6].ljust(6, "0")), tzinfo=_UTC)
-    except ValueError:
-        return None
-    if sign:
-        offset = datetime.timedelta(hours=int(off_h), minutes=int(off_m or 0))
-        moment = moment - offset if sign == "+" else moment + offset
-    return moment
-
-
-def _show_time(value):
-    moment = _parse_time(value)
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else str(value)
 
 
 def _as_list(value):
@@ -155,7 +127,7 @@ def _newest_per_series(records):
     """Per series, the newest finished run (ties: the higher id); runs without a finish time cannot be superseded."""
     newest, unordered = {}, []
     for record in records:
-        finished = _parse_time(record.get("finished_at"))
+        finished = utc_datetime(record.get("finished_at"))
         series = record.get("series")
         if finished is None or not series:
             unordered.append(record)
@@ -176,9 +148,8 @@ def _query_error(result):
     if result.get("unreachable"):
         return "the host that runs the job query was unreachable: %s" % result.get("msg")
     jobs = result.get("jobs")
-    active = isinstance(jobs, list) and any(isinstance(j, dict) and j.get("active") for j in jobs)
     failed = bool(result.get("msg") or result.get("exception") or result.get("module_stderr") or result.get("failed"))
-    if failed and not active:
+    if failed and not (isinstance(jobs, list) and any(isinstance(j, dict) and j.get("active") for j in jobs)):
         return str(result.get("msg") or result.get("module_stderr") or "the job query failed")
     if not isinstance(jobs, list):
         return "the job query returned no jobs list"
@@ -196,7 +167,7 @@ def _job_brief(record):
         if record.get("progress") is not None:
             text += " %s%%" % record["progress"]
     elif record.get("host_finished_at"):
-        text += ", finished %s" % _show_time(record["host_finished_at"])
+        text += ", finished %s" % show_time(record["host_finished_at"])
     return text
 
 
@@ -239,7 +210,7 @@ def _age_problem(record, accepted, why, moment, max_age):
     """Why the deciding run is not a successful backup within max_age hours, or None."""
     if record["host_state"] not in accepted:
         return _run_problem(record, why, ", so no successful %s within the %g h allowed is known" % (_kind(record), max_age))
-    finished = _parse_time(record.get("host_finished_at"))
+    finished = utc_datetime(record.get("host_finished_at"))
     if finished is None:
         return "job %s reports no finish time, so the age of its last %s cannot be checked: check job %s on the " \
                "backup server" % (record.get("id"), _kind(record), record.get("id"))
@@ -247,7 +218,7 @@ def _age_problem(record, accepted, why, moment, max_age):
     if age <= max_age:
         return None
     return "the last successful %s (job %s) finished %s, %.1f h ago, more than the %g h allowed: run job %s again%s" % (
-        _kind(record), record.get("id"), _show_time(record.get("host_finished_at")), age, max_age, record.get("id"),
+        _kind(record), record.get("id"), show_time(record.get("host_finished_at")), age, max_age, record.get("id"),
         _disabled_note(record))
 
 
@@ -272,11 +243,47 @@ def _open_reason(deciding):
     return text + (" (%s)" % "; ".join(notes) if notes else "")
 
 
+class JobIndex:
+    """The records of one query by the names of the hosts they touch, so that judging many hosts is not hosts x jobs."""
+
+    def __init__(self, records):
+        self.records = [record for record in records if isinstance(record, dict)]
+        self._by_name = {}
+        for position, record in enumerate(self.records):
+            names = [obj.get("name") for obj in record.get("objects") or () if isinstance(obj, dict)]
+            names += list(record.get("hosts") or ())
+            for key in {key for name in names if isinstance(name, str) and name for key in _name_keys(name)}:
+                self._by_name.setdefault(key, []).append(position)
+
+    def candidates(self, patterns):
+        """Every record that may touch a host of these names (host_matches decides); all of them for a wildcard."""
+        if any(_WILDCARD_RE.search(pattern) for pattern in patterns):
+            return self.records
+        positions = {position for pattern in patterns for key in _name_keys(pattern) for position in self._by_name.get(key, ())}
+        return [self.records[position] for position in sorted(positions)]
+
+
+def _name_keys(name):
+    """The forms host_matches compares: the whole name, and the short name of a dotted host name (not an IP)."""
+    name = name.casefold()
+    if "." in name and not IP_RE.search(name):
+        return (name, name.split(".", 1)[0])
+    return (name,)
+
+
+def verdicts(result, hosts, **options):
+    """{host: verdict} for many hosts of one query result; ``hosts`` maps each host to its objects (None: its name)."""
+    jobs = result.get("jobs") if isinstance(result, dict) else None
+    index = JobIndex(jobs if isinstance(jobs, list) else [])
+    return {host: verdict(result, host, objects=objects, index=index, **options) for host, objects in hosts.items()}
+
+
 def verdict(result, host, objects=None, job_ids=None, job_names=None, require_job=True, require_success=True,
-            accept_warning=True, accept_partial=False, max_age=None, quiet_minutes=0, now=None):
+            accept_warning=True, accept_partial=False, max_age=None, quiet_minutes=0, now=None, index=None):
     """The verdict for ``host`` from one job query result: a dict with open, reason, line, jobs, error.
 
-    Raises ValueError for arguments that cannot be understood; a failed query is a verdict, not an error.
+    ``index``, a JobIndex of the result's jobs, spares judging many hosts every job. Raises ValueError for
+    arguments that cannot be understood; a failed query is a verdict, not an error.
     """
     if not isinstance(host, str) or not host:
         raise ValueError("host must be a non-empty string, got %r" % (host,))
@@ -293,7 +300,7 @@ def verdict(result, host, objects=None, job_ids=None, job_names=None, require_jo
         quiet_minutes = float(quiet_minutes or 0)
     except (TypeError, ValueError) as e:
         raise ValueError("max_age and quiet_minutes must be numbers: %s" % e)
-    moment = _parse_time(now) if now is not None else datetime.datetime.now(_UTC)
+    moment = utc_datetime(now) if now is not None else datetime.datetime.now(datetime.timezone.utc)
     if moment is None:
         raise ValueError("now must be an ISO 8601 time, got %r" % (now,))
 
@@ -301,7 +308,10 @@ def verdict(result, host, objects=None, job_ids=None, job_names=None, require_jo
     if error:
         return _finish(host, False, "the backup job query failed: %s" % error, [], error=True)
 
-    records = [r for r in result["jobs"] if isinstance(r, dict)]
+    if fixed or index is None:
+        records = [r for r in result["jobs"] if isinstance(r, dict)]
+    else:
+        records = index.candidates(patterns)
     if fixed:
         records = [r for r in records if r.get("id") in job_ids or any(name_matches(n, r.get("name") or "") for n in job_names)]
         missing = ["id %s" % i for i in job_ids if not any(r.get("id") == i for r in records)]
@@ -334,11 +344,11 @@ def verdict(result, host, objects=None, job_ids=None, job_names=None, require_jo
             problems.append(_age_problem(record, accepted, whys[id(record)], moment, max_age))
     if quiet_minutes > 0:
         for record in jobs:
-            start = _parse_time(record.get("next_run_at"))
+            start = utc_datetime(record.get("next_run_at"))
             if start is not None and (start - moment).total_seconds() <= quiet_minutes * 60:
                 record["decides"] = True
                 problems.append("job %s is scheduled to start at %s, within the %g quiet minutes: wait until it has run" % (
-                    record.get("id"), _show_time(record.get("next_run_at")), quiet_minutes))
+                    record.get("id"), show_time(record.get("next_run_at")), quiet_minutes))
     problems = [p for p in problems if p]
     if problems:
         return _finish(host, False, "; ".join(problems), jobs)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.backupops.jobs.plugins.module_utils._match import host_matches, name_matches
+from ansible_collections.backupops.jobs.plugins.module_utils._nakivo_record import nakivo_record
 from ansible_collections.backupops.jobs.plugins.module_utils._session import ApiError
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -197,6 +199,67 @@ class _SessionLost:
 
 
 _SESSION_LOST = _SessionLost()
+
+
+class NakivoJobs:
+    """The jobs one query selects by ids, names and protected objects (a union; none of them: every job)."""
+
+    def __init__(self, client, job_ids=None, names=None, protected_objects=None):
+        self.client = client
+        self.job_ids, self.names, self.objects = job_ids or [], names or [], protected_objects or []
+        self.ids = []
+
+    def select(self):
+        """(records of the selected jobs in the order asked, what matched nothing per option)."""
+        missing = dict(job_ids=[], names=[], protected_objects=[])
+        selected, everything = {}, None
+        if self.names or self.objects or not self.job_ids:
+            everything = self._records(self.client.list_job_ids())
+        if self.job_ids:
+            known = dict(everything or {})
+            known.update(self._records([job_id for job_id in self.job_ids if job_id not in known]))
+            for job_id in self.job_ids:
+                if job_id in known:
+                    selected[job_id] = known[job_id]
+                else:
+                    missing["job_ids"].append(job_id)
+        if everything is not None and not (self.job_ids or self.names or self.objects):
+            selected.update(everything)
+        for pattern in self.names:
+            _add(selected, [r for r in everything.values() if name_matches(pattern, r["name"])], missing["names"], pattern)
+        for pattern in self.objects:
+            hits = [r for r in everything.values() if any(host_matches(pattern, obj["name"]) for obj in r["objects"])]
+            _add(selected, hits, missing["protected_objects"], pattern)
+        self.ids = list(selected)
+        return list(selected.values()), missing
+
+    def poll(self):
+        """The selected jobs as they are now: one getJobInfo for all of them."""
+        fresh = self._records(self.ids)
+        return [fresh[job_id] for job_id in self.ids if job_id in fresh]
+
+    def finish(self, records):
+        return records
+
+    @staticmethod
+    def missing_message(missing):
+        parts = ["%s %s" % (label, ", ".join(repr(item) for item in missing[key]))
+                 for key, label in (("job_ids", "job id(s)"), ("names", "name(s)"), ("protected_objects", "protected object(s)"))
+                 if missing[key]]
+        return ("No NAKIVO job matches %s. Check the spelling (and the tenant), or set allow_missing: true to get what was "
+                "found with the rest listed in missing." % "; ".join(parts))
+
+    def _records(self, job_ids):
+        if not job_ids:
+            return {}
+        return {job_id: nakivo_record(raw) for job_id, raw in self.client.get_job_info(job_ids).items()}
+
+
+def _add(selected, hits, missing, pattern):
+    if not hits:
+        missing.append(pattern)
+    for record in sorted(hits, key=lambda record: record["id"]):
+        selected.setdefault(record["id"], record)
 
 
 def _children(data):

@@ -14,11 +14,14 @@ from contextlib import contextmanager
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
+from ansible_collections.backupops.jobs.plugins.module_utils._query import QueryFailed
+from ansible_collections.backupops.jobs.plugins.module_utils._record import summarize
 from ansible_collections.backupops.jobs.plugins.module_utils._session import (
     REQUESTS_IMPORT_ERROR,
     ApiError,
     ApiSession,
 )
+from ansible_collections.backupops.jobs.plugins.module_utils._wait import WAIT_ARGUMENT_SPEC, check_wait_options
 
 
 def _connection_spec(prefix):
@@ -77,16 +80,35 @@ def open_session(module, env_prefix, pool_size=10):
     return None  # not reached: fail_json exits
 
 
+# The options every job query takes besides its connection and its selection (run_query's keywords).
+QUERY_ARGUMENT_SPEC = dict(
+    allow_missing=dict(type="bool", default=False),
+    include_raw=dict(type="bool", default=True),
+    **WAIT_ARGUMENT_SPEC
+)
+
+
+def query_options(params):
+    """run_query's keywords from the module's parameters."""
+    return {name: params[name] for name in QUERY_ARGUMENT_SPEC}
+
+
 @contextmanager
-def api_errors(module, **result):
-    """Turn an ApiError raised inside the block into ``fail_json`` with its (already scrubbed) message."""
+def module_query(module, env_prefix, pool_size=10):
+    """The session for one query module run; the query's failures become ``fail_json`` with what it saw.
+
+    Only the failures the layer raises on purpose (ApiError, QueryFailed) are caught: a bug is a traceback.
+    """
+    problem = check_wait_options(module.params)
+    if problem:
+        module.fail_json(msg=problem)
+    session = open_session(module, env_prefix, pool_size=pool_size)
     try:
-        yield
+        yield session
+    except QueryFailed as e:
+        module.fail_json(msg=str(e), **e.result)
     except ApiError as e:
-        details = dict(result)
+        details = dict(changed=False, jobs=[], summary=summarize([]), waited=0, missing={})
         if e.status is not None:
             details["status"] = e.status
         module.fail_json(msg=str(e), **details)
-    except ValueError as e:
-        # The normalizer's word for a reply it cannot read: a clear failure, not a traceback.
-        module.fail_json(msg="The server sent a job record that cannot be read: %s" % e, **result)

@@ -17,14 +17,15 @@ WAIT_ARGUMENT_SPEC = dict(
 )
 
 
-def wait_until_idle(poll, timeout, sleep, clock=time.monotonic, sleeper=time.sleep):
+def wait_until_idle(poll, timeout, sleep, clock=time.monotonic, sleeper=time.sleep, records=None):
     """Call ``poll()`` (→ job records) until no record is active or ``timeout`` seconds have passed.
 
-    Returns ``(records, waited_seconds, timed_out)`` with the records as last seen. The first poll
-    happens at once; the last one is never later than the timeout.
+    Returns ``(records, waited_seconds, timed_out)`` with the records as last seen. ``records``, the
+    records just read, stand for the first poll; without them the first poll happens at once. The
+    last poll is never later than the timeout.
     """
     started = clock()
-    records = poll()
+    records = poll() if records is None else records
     while any(record["active"] for record in records):
         remaining = timeout - (clock() - started)
         if remaining <= 0:

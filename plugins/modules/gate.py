@@ -143,6 +143,10 @@ ansible_facts:
           state did), C(host_objects) (its objects that matched), C(host_finished_at) and C(decides) (the
           verdict rests on this run; false for a superseded run or a job that does not protect) added,
           and without C(raw) (the vendor's record stays in the query's result).
+        - C(host_finished_at) is when the run ended for this host (ISO 8601 UTC) - the earliest
+          C(objects[].finished_at) of the host's own objects where each of them has one (Commvault), else the
+          job's C(finished_at); null while the job runs or when it never ran. The age check of
+          O(max_age) and the C(finished ...) of the host's line read it.
       type: list
       elements: dict
 """

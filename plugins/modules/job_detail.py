@@ -23,6 +23,9 @@ extends_documentation_fragment:
   - backupops.jobs.commvault
   - backupops.jobs.connection
   - backupops.jobs.wait
+  - backupops.jobs.query
+  - backupops.jobs.attributes.info_module
+  - backupops.jobs.gate_links
 options:
   job_ids:
     description:
@@ -71,22 +74,8 @@ notes:
   - At least one of O(job_ids) and O(clients) is required; they combine as a union.
   - With O(wait) and O(clients), each poll lists the jobs again, so a job that starts during the wait
     is waited for too; with O(job_ids), only the jobs still active are read again.
-attributes:
-  check_mode:
-    support: full
-    description: Reads only, so check mode runs the query as usual.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is nothing to diff.
-  action_group:
-    support: full
-    membership:
-      - backupops.jobs.commvault
-    description: Use C(group/backupops.jobs.commvault) in C(module_defaults) to set the connection options once.
 seealso:
   - module: backupops.jobs.job_info
-  - ref: ansible_collections.backupops.jobs.maintenance_gate_role
-    description: The backupops.jobs.maintenance_gate role holds each host of a play until its backups allow maintenance.
 author:
   - backupops maintainers (@backupops)
 """
@@ -141,6 +130,7 @@ RETURN = r"""
 jobs:
   description:
     - The selected jobs as normalized job records, the same keys for NAKIVO and Commvault.
+    - The record's contract is the collection's C(docs/job-record.md).
   returned: always
   type: list
   elements: dict
@@ -234,7 +224,7 @@ jobs:
       version_added: 0.2.0
       sample: db01.example.com/Windows File System/DefaultInstanceName/defaultBackupSet/default
     raw:
-      description: The C(jobDetail) as received (from XML, attribute values stay strings).
+      description: The C(jobDetail) as received (from XML, attribute values stay strings); left out with O(include_raw=false).
       type: dict
 summary:
   description: Counts over RV(jobs).
@@ -270,118 +260,14 @@ missing:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.backupops.jobs.plugins.module_utils._commvault import CommvaultClient
-from ansible_collections.backupops.jobs.plugins.module_utils._match import host_matches
-from ansible_collections.backupops.jobs.plugins.module_utils._normalize import (
-    commvault_record,
-    commvault_summary_record,
-    protects,
-    summarize,
-    to_number,
+from ansible_collections.backupops.jobs.plugins.module_utils._commvault import CommvaultClient, CommvaultJobs
+from ansible_collections.backupops.jobs.plugins.module_utils._options import (
+    QUERY_ARGUMENT_SPEC,
+    commvault_argument_spec,
+    module_query,
+    query_options,
 )
-from ansible_collections.backupops.jobs.plugins.module_utils._options import api_errors, commvault_argument_spec, open_session
-from ansible_collections.backupops.jobs.plugins.module_utils._wait import (
-    WAIT_ARGUMENT_SPEC,
-    check_wait_options,
-    timeout_message,
-    wait_until_idle,
-)
-
-
-class Query:
-    """The selected jobs of one module run, read again on each poll."""
-
-    def __init__(self, client, params):
-        self.client = client
-        self.params = params
-        self.details = {}
-        self.reasons = {}
-        self.missing_clients = []
-
-    def detail(self, job_ids):
-        """Read ``job_ids`` with JobDetails, ``concurrency`` at a time; keeps records and reasons for unknown ids."""
-        fmt, commcell = self.params["api_format"], self.params["commcell_id"]
-        job_ids = list(dict.fromkeys(job_ids))
-        if len(job_ids) > 1 and self.params["concurrency"] > 1:
-            from concurrent.futures import ThreadPoolExecutor  # only a run with many ids pays for the pool
-
-            with ThreadPoolExecutor(max_workers=min(self.params["concurrency"], len(job_ids))) as pool:
-                answers = list(pool.map(lambda job_id: self.client.job_detail(job_id, fmt, commcell), job_ids))
-        else:
-            answers = [self.client.job_detail(job_id, fmt, commcell) for job_id in job_ids]
-        for job_id, (detail, reason) in zip(job_ids, answers):
-            if detail is None:
-                self.details.pop(job_id, None)
-                self.reasons[job_id] = reason
-            else:
-                self.details[job_id] = commvault_record(detail)
-
-    def client_jobs(self):
-        """Summary records of the clients' jobs from one listing, and the client patterns that matched nothing.
-
-        Per client and subclient: every active job, the newest finished job of a protecting kind (an older
-        backup is superseded by it), and the newest finished job of each other kind.
-        """
-        hours = self.params["finished_within"]
-        summaries = self.client.list_jobs(lookup_seconds=hours * 3600, fmt=self.params["api_format"])
-        records = [commvault_summary_record(summary) for summary in summaries]
-        chosen, missing = {}, []
-        for pattern in self.params["clients"]:
-            hits = [r for r in records if any(host_matches(pattern, name) for name in r["hosts"])]
-            if not hits:
-                missing.append(pattern)
-            newest = {}
-            for record in hits:
-                if record["active"]:
-                    chosen.setdefault(record["id"], record)
-                    continue
-                key = (str(record["series"] or record["name"]).lower(), "protects" if protects(record) else record["type"])
-                if key not in newest or _finish_rank(record) > _finish_rank(newest[key]):
-                    newest[key] = record
-            for record in sorted(newest.values(), key=_finish_rank, reverse=True):
-                chosen.setdefault(record["id"], record)
-        return chosen, missing
-
-    def poll(self):
-        """Records as they are now: ids read again while active, clients listed again."""
-        unsettled = [job_id for job_id in self.params["job_ids"] or () if self._unsettled(job_id)]
-        if unsettled:
-            self.detail(unsettled)
-        records = [self.details[job_id] for job_id in self.params["job_ids"] or () if job_id in self.details]
-        if self.params["clients"]:
-            listed, self.missing_clients = self.client_jobs()
-            records.extend(record for job_id, record in listed.items() if job_id not in self.details)
-        return records
-
-    def _unsettled(self, job_id):
-        """Not read yet, or still active; an id the server did not know is not asked again."""
-        if job_id in self.details:
-            return self.details[job_id]["active"]
-        return job_id not in self.reasons
-
-    def finish(self, records):
-        """Listed jobs detailed once at the end, so their objects and figures are complete."""
-        listed = [record["id"] for record in records if record["id"] not in self.details]
-        if listed:
-            self.detail(listed)
-        return [self.details.get(record["id"], record) for record in records]
-
-
-def _finish_rank(record):
-    """Order of finished runs: by finish time (Unix seconds of the listing), then by id."""
-    summary = record["raw"] if isinstance(record["raw"], dict) else {}
-    return (to_number(summary.get("jobEndTime")) or 0, record["id"] if isinstance(record["id"], int) else -1)
-
-
-def missing_message(missing, reasons):
-    parts = []
-    if missing["job_ids"]:
-        parts.append("job id(s) %s" % ", ".join("%s (%s)" % (job_id, reasons.get(job_id) or "no such job")
-                                                for job_id in missing["job_ids"]))
-    if missing["clients"]:
-        parts.append("client(s) %s" % ", ".join(repr(name) for name in missing["clients"]))
-    return ("No Commvault job matches %s. Check the ids and client names, or set allow_missing: true to get what was found "
-            "with the rest listed in missing." % "; ".join(parts))
+from ansible_collections.backupops.jobs.plugins.module_utils._query import run_query
 
 
 def main():
@@ -393,36 +279,19 @@ def main():
             api_format=dict(type="str", choices=["auto", "json", "xml"], default="auto"),
             commcell_id=dict(type="int"),
             concurrency=dict(type="int", default=8),
-            allow_missing=dict(type="bool", default=False),
-            **WAIT_ARGUMENT_SPEC
+            **QUERY_ARGUMENT_SPEC
         ),
         required_one_of=[("job_ids", "clients")],
         supports_check_mode=True,
     )
-    params = module.params
-    problem = check_wait_options(params)
-    if problem or params["concurrency"] < 1:
-        module.fail_json(msg=problem or "concurrency must be at least 1, got %s." % params["concurrency"])
-    session = open_session(module, "COMMVAULT", pool_size=params["concurrency"])
-    result = dict(changed=False, jobs=[], summary=summarize([]), waited=0, missing={})
-    with api_errors(module, **result):
-        with CommvaultClient(session, params["username"], params["password"], params["domain"], params["auth_token"]) as client:
-            query = Query(client, params)
-            records = query.poll()
-            result["missing"] = dict(job_ids=[job_id for job_id in params["job_ids"] or () if job_id not in query.details],
-                                     clients=query.missing_clients)
-            if any(result["missing"].values()) and not params["allow_missing"]:
-                result.update(jobs=records, summary=summarize(records))
-                module.fail_json(msg=missing_message(result["missing"], query.reasons), **result)
-            timed_out = False
-            if params["wait"]:
-                first = [records]
-                records, result["waited"], timed_out = wait_until_idle(lambda: first.pop() if first else query.poll(),
-                                                                       params["wait_timeout"], params["wait_sleep"])
-            records = query.finish(records)
-            result.update(jobs=records, summary=summarize(records))
-    if timed_out:
-        module.fail_json(msg=timeout_message(records, result["waited"]), **result)
+    p = module.params
+    if p["concurrency"] < 1:
+        module.fail_json(msg="concurrency must be at least 1, got %s." % p["concurrency"])
+    with module_query(module, "COMMVAULT", pool_size=p["concurrency"]) as session:
+        with CommvaultClient(session, p["username"], p["password"], p["domain"], p["auth_token"]) as client:
+            jobs = CommvaultJobs(client, p["job_ids"], p["clients"], p["finished_within"], p["api_format"], p["commcell_id"],
+                                 p["concurrency"])
+            result = run_query(jobs, **query_options(p))
     module.exit_json(**result)
 
 

@@ -22,6 +22,9 @@ extends_documentation_fragment:
   - backupops.jobs.nakivo
   - backupops.jobs.connection
   - backupops.jobs.wait
+  - backupops.jobs.query
+  - backupops.jobs.attributes.info_module
+  - backupops.jobs.gate_links
 options:
   job_ids:
     description:
@@ -50,22 +53,8 @@ options:
     default: false
 notes:
   - O(job_ids), O(names) and O(protected_objects) combine as a union.
-attributes:
-  check_mode:
-    support: full
-    description: Reads only, so check mode runs the query as usual.
-  diff_mode:
-    support: none
-    description: Nothing is changed, so there is nothing to diff.
-  action_group:
-    support: full
-    membership:
-      - backupops.jobs.nakivo
-    description: Use C(group/backupops.jobs.nakivo) in C(module_defaults) to set the connection options once.
 seealso:
   - module: backupops.jobs.job_detail
-  - ref: ansible_collections.backupops.jobs.maintenance_gate_role
-    description: The backupops.jobs.maintenance_gate role holds each host of a play until its backups allow maintenance.
 author:
   - backupops maintainers (@backupops)
 """
@@ -126,6 +115,7 @@ RETURN = r"""
 jobs:
   description:
     - The selected jobs as normalized job records, the same keys for NAKIVO and Commvault.
+    - The record's contract is the collection's C(docs/job-record.md).
   returned: always
   type: list
   elements: dict
@@ -216,7 +206,7 @@ jobs:
       version_added: 0.2.0
       sample: job 3
     raw:
-      description: The job record exactly as the Director sent it.
+      description: The job record exactly as the Director sent it; left out with O(include_raw=false).
       type: dict
 summary:
   description: Counts over RV(jobs).
@@ -254,59 +244,14 @@ missing:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.backupops.jobs.plugins.module_utils._match import host_matches, name_matches
-from ansible_collections.backupops.jobs.plugins.module_utils._nakivo import NakivoClient
-from ansible_collections.backupops.jobs.plugins.module_utils._normalize import nakivo_record, summarize
-from ansible_collections.backupops.jobs.plugins.module_utils._options import api_errors, nakivo_argument_spec, open_session
-from ansible_collections.backupops.jobs.plugins.module_utils._wait import (
-    WAIT_ARGUMENT_SPEC,
-    check_wait_options,
-    timeout_message,
-    wait_until_idle,
+from ansible_collections.backupops.jobs.plugins.module_utils._nakivo import NakivoClient, NakivoJobs
+from ansible_collections.backupops.jobs.plugins.module_utils._options import (
+    QUERY_ARGUMENT_SPEC,
+    module_query,
+    nakivo_argument_spec,
+    query_options,
 )
-
-
-def select(client, job_ids, names, objects):
-    """(records of the selected jobs in the order asked, what matched nothing per option)."""
-    missing = dict(job_ids=[], names=[], protected_objects=[])
-    selected = {}
-    everything = None
-    if names or objects or not job_ids:
-        everything = {job_id: nakivo_record(raw) for job_id, raw in client.get_job_info(client.list_job_ids()).items()}
-    if job_ids:
-        known = dict(everything or {})
-        unlisted = [job_id for job_id in job_ids if job_id not in known]
-        if unlisted:
-            known.update((job_id, nakivo_record(raw)) for job_id, raw in client.get_job_info(unlisted).items())
-        for job_id in job_ids:
-            if job_id in known:
-                selected[job_id] = known[job_id]
-            else:
-                missing["job_ids"].append(job_id)
-    if everything is not None and not (job_ids or names or objects):
-        selected.update(everything)
-    for pattern in names or ():
-        hits = [record for record in everything.values() if name_matches(pattern, record["name"])]
-        _add(selected, hits, missing["names"], pattern)
-    for pattern in objects or ():
-        hits = [record for record in everything.values() if any(host_matches(pattern, obj["name"]) for obj in record["objects"])]
-        _add(selected, hits, missing["protected_objects"], pattern)
-    return list(selected.values()), missing
-
-
-def _add(selected, hits, missing, pattern):
-    if not hits:
-        missing.append(pattern)
-    for record in sorted(hits, key=lambda record: record["id"]):
-        selected.setdefault(record["id"], record)
-
-
-def missing_message(missing):
-    parts = ["%s %s" % (label, ", ".join(repr(item) for item in missing[key]))
-             for key, label in (("job_ids", "job id(s)"), ("names", "name(s)"), ("protected_objects", "protected object(s)"))
-             if missing[key]]
-    return ("No NAKIVO job matches %s. Check the spelling (and the tenant), or set allow_missing: true to get what was "
-            "found with the rest listed in missing." % "; ".join(parts))
+from ansible_collections.backupops.jobs.plugins.module_utils._query import run_query
 
 
 def main():
@@ -315,38 +260,15 @@ def main():
             job_ids=dict(type="list", elements="int"),
             names=dict(type="list", elements="str"),
             protected_objects=dict(type="list", elements="str"),
-            allow_missing=dict(type="bool", default=False),
-            **WAIT_ARGUMENT_SPEC
+            **QUERY_ARGUMENT_SPEC
         ),
         supports_check_mode=True,
     )
     params = module.params
-    problem = check_wait_options(params)
-    if problem:
-        module.fail_json(msg=problem)
-    session = open_session(module, "NAKIVO")
-    result = dict(changed=False, jobs=[], summary=summarize([]), waited=0, missing={})
-    with api_errors(module, **result):
+    with module_query(module, "NAKIVO") as session:
         with NakivoClient(session, params["username"], params["password"], params["tenant"]) as client:
-            records, result["missing"] = select(client, params["job_ids"], params["names"], params["protected_objects"])
-            if any(result["missing"].values()) and not params["allow_missing"]:
-                result.update(jobs=records, summary=summarize(records))
-                module.fail_json(msg=missing_message(result["missing"]), **result)
-            timed_out = False
-            if params["wait"]:
-                ids = [record["id"] for record in records]
-                first = [records]
-
-                def poll():
-                    if first:
-                        return first.pop()
-                    fresh = client.get_job_info(ids)
-                    return [nakivo_record(fresh[job_id]) for job_id in ids if job_id in fresh]
-
-                records, result["waited"], timed_out = wait_until_idle(poll, params["wait_timeout"], params["wait_sleep"])
-            result.update(jobs=records, summary=summarize(records))
-    if timed_out:
-        module.fail_json(msg=timeout_message(records, result["waited"]), **result)
+            jobs = NakivoJobs(client, params["job_ids"], params["names"], params["protected_objects"])
+            result = run_query(jobs, **query_options(params))
     module.exit_json(**result)
 
 

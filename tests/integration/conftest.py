@@ -169,3 +169,22 @@ def ansible(tmp_path):
         return Run(command, completed, results_path)
 
     return run
+
+
+def credentials_env(prefix, url, password, username="admin", **extra):
+    """The environment a query module reads its connection from (as an AWX credential sets it): <prefix>_URL..."""
+    env = {prefix + "_URL": url, prefix + "_USERNAME": username, prefix + "_PASSWORD": password}
+    env.update(extra)
+    return env
+
+
+def run_module_task(ansible, write_playbook, module, args, *cli, env):
+    """One task of ``module`` (e.g. backupops.jobs.job_info) with ``args`` in a playbook; returns (run, its result)."""
+    playbook = write_playbook([dict(name="query", **{module: args})])
+    run = ansible("playbook", playbook, *cli, env=env)
+    return run, run.result("query")
+
+
+def calls(emu, name):
+    """The emulator's log entries of one call (a NAKIVO action.method or a Commvault endpoint)."""
+    return [entry for entry in emu.log if entry["call"] == name]

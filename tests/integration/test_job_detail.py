@@ -7,6 +7,8 @@ import base64
 
 import pytest
 
+from ansible_collections.backupops.jobs.tests.integration.conftest import calls, credentials_env, run_module_task
+
 PASSWORD = "Cv-s3cret-Pa55!"
 PRESET = "QSDK 0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a6978"
 
@@ -47,19 +49,12 @@ def commserve(emulator_factory):
 
 
 def env_for(emu, root="/webconsole/api", **extra):
-    env = dict(COMMVAULT_URL=emu.url + root, COMMVAULT_USERNAME="admin", COMMVAULT_PASSWORD=PASSWORD)
-    env.update(extra)
-    return env
+    return credentials_env("COMMVAULT", emu.url + root, PASSWORD, **extra)
 
 
 def run_task(ansible, write_playbook, emu, args, *cli, env=None):
-    playbook = write_playbook([dict(name="query", **{"backupops.jobs.job_detail": args})])
-    run = ansible("playbook", playbook, *cli, env=env if env is not None else env_for(emu))
-    return run, run.result("query")
-
-
-def calls(emu, name):
-    return [entry for entry in emu.log if entry["call"] == name]
+    return run_module_task(ansible, write_playbook, "backupops.jobs.job_detail", args, *cli,
+                           env=env if env is not None else env_for(emu))
 
 
 def normalized(job):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.backupops.jobs.tests.integration.conftest import calls, credentials_env, run_module_task
+
 PASSWORD = "Nk-s3cret-Pa55!"
 TENANT = "3a0b6c9e-5d7f-4e2a-9c1b-8f6e4d2a7b10"
 
@@ -40,20 +42,13 @@ def director(emulator_factory):
 
 
 def env_for(emu, **extra):
-    env = dict(NAKIVO_URL=emu.url, NAKIVO_USERNAME="admin", NAKIVO_PASSWORD=PASSWORD)
-    env.update(extra)
-    return env
+    return credentials_env("NAKIVO", emu.url, PASSWORD, **extra)
 
 
 def run_task(ansible, write_playbook, emu, args, *cli, env=None):
     """One job_info task with ``args``, credentials from the environment; returns (run, result)."""
-    playbook = write_playbook([dict(name="query", **{"backupops.jobs.job_info": args})])
-    run = ansible("playbook", playbook, *cli, env=env if env is not None else env_for(emu))
-    return run, run.result("query")
-
-
-def calls(emu, name):
-    return [entry for entry in emu.log if entry["call"] == name]
+    return run_module_task(ansible, write_playbook, "backupops.jobs.job_info", args, *cli,
+                           env=env if env is not None else env_for(emu))
 
 
 def test_job_ids_in_one_call_with_states_and_one_login(ansible, write_playbook, director):
@@ -235,3 +230,11 @@ def test_secrets_and_cookie_never_in_output_at_vvvv(ansible, write_playbook, dir
     for secret in [PASSWORD] + sorted(cookies):
         assert secret not in run.output
         assert secret not in str(run.entries)
+
+
+def test_include_raw_false_leaves_the_vendors_record_out(ansible, write_playbook, director):
+    run, full = run_task(ansible, write_playbook, director, dict(job_ids=[1]))
+    run, lean = run_task(ansible, write_playbook, director, dict(job_ids=[1], include_raw=False))
+    assert run.rc == 0, run
+    assert "raw" in full["jobs"][0] and "raw" not in lean["jobs"][0]
+    assert lean["jobs"][0] == {key: value for key, value in full["jobs"][0].items() if key != "raw"}

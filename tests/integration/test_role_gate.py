@@ -23,6 +23,7 @@ VENV_BIN = Path(os.environ.get("BACKUPOPS_VENV_BIN") or Path(sys.executable).par
 QUERY = {"nakivo": "Read the NAKIVO jobs", "commvault": "Read the Commvault jobs"}
 LOGIN = {"nakivo": "AuthenticationManagement.login", "commvault": "Login"}
 GATE = "Open or hold this host on its own jobs"
+SUMMARY = "Show the verdict of every host of the batch"
 
 
 def start(emulator_factory, name):
@@ -118,15 +119,22 @@ def test_held_hosts_fail_alone_with_a_reason_and_one_login(ansible, tmp_path, em
     # Newer ansible-core shows the gate task's source lines with a held host: no internal comment among them.
     shown = [line for line in run.stdout.splitlines() if re.match(r"^\d+ ", line)]
     assert not [line for line in shown if line.split(" ", 1)[1].lstrip().startswith("#")], shown
-    # A held host's line is in the output; an open host's is in its result (shown with -v).
+    # A held host's line is in the output as its failure; every host's line, once, in the one summary task.
     assert "nojob01: HELD | no jobs | no backup job protects nojob01" in run.stdout
     web01 = "web01%s" % (".example.com" if platform == "nakivo" else "")
     assert by_task(run, GATE)[web01]["result"]["msg"].startswith(web01 + ": OPEN | ")
-    assert ": OPEN | " not in run.stdout
+    summary = by_task(run, SUMMARY)
+    assert len(summary) == 1, "run_once: one worker, not one per host"
+    lines = next(iter(summary.values()))["result"]["msg"]
+    assert lines == [by_task(run, GATE)[host]["result"]["msg"] for host in (h if isinstance(h, str) else h[0] for h in STATIC_HOSTS[platform])]
+    for line in lines:
+        assert line.split(" | ")[0] in run.stdout and '"%s"' % line in run.stdout, "shown at the default verbosity"
     # The open hosts went on to the next play.
     assert set(by_task(run, "Verdict facts")) == set(h if isinstance(h, str) else h[0] for h in STATIC_HOSTS[platform]) - set(expected_held)
     assert len(logins(emu, platform)) == 1
     assert len(by_task(run, QUERY[platform])) == 1
+    query = next(iter(by_task(run, QUERY[platform]).values()))["result"]
+    assert query["jobs"] and not any("raw" in job for job in query["jobs"]), "the role asks for no raw records"
 
 
 @pytest.mark.parametrize("platform", ["nakivo", "commvault"])
@@ -278,20 +286,55 @@ def test_shipped_gate_playbook(ansible, tmp_path, emulator_factory):
     assert held_hosts(run) == ["db01", "web02"]
     summary = next(iter(by_task(run, "List the hosts let through and the hosts held").values()))["result"]["msg"]
     assert summary == {"open": ["web01"], "held": ["web02", "db01"]}, summary
+    lines = next(iter(by_task(run, SUMMARY).values()))["result"]["msg"]
+    assert [line.split(":")[0] for line in lines] == ["web01", "web02", "db01"], lines
 
 
-def test_shipped_rolling_patch_gates_each_batch_before_and_after(ansible, tmp_path, emulator_factory):
+def test_shipped_rolling_patch_goes_on_after_a_whole_batch_is_held(ansible, tmp_path, emulator_factory):
+    """The first batch (db01, web02) is all held: it leaves cleanly, the next batch is gated, patched, gated again."""
     emu = start(emulator_factory, "gate_static")
-    hosts = ["web01", "web02", "old01", "db01"]
+    hosts = ["db01", "web02", "web01", "old01"]
     run = gate(ansible, tmp_path, emu, "nakivo", hosts, "-e", "patch_hosts=gated", "-e", "patch_serial=2",
                playbook="backupops.jobs.rolling_patch")
+    assert run.rc == 2, run
+    gated = [e["host"] for e in run.entries if e["task"].endswith(GATE)]
+    # Batch by batch (within a batch, in the order the workers finish): before, before, after.
+    assert [sorted(gated[:2]), sorted(gated[2:4]), sorted(gated[4:])] == [["db01", "web02"], ["old01", "web01"], ["old01", "web01"]], run
     patched = sorted(h for h, e in by_task(run, "Patch the host").items() if e["status"] == "ok")
     assert patched == ["old01", "web01"], run
     # The gate after the batch (max_age 26 h) holds old01, whose last backup is 30 h old.
     after = [e for e in run.entries if e["task"].endswith(GATE) and e["host"] == "old01"]
     assert [e["result"]["open"] for e in after] == [True, False]
     assert held_hosts(run) == ["db01", "old01", "web02"]
-    assert len(logins(emu, "nakivo")) == 4, "one query per batch before, one after: 2 batches"
+    assert len(logins(emu, "nakivo")) == 3, "one query before each batch, one after the batch that was patched"
+    # One verdict summary per gate run (not per host), each listing its batch.
+    summaries = [e["result"]["msg"] for e in run.entries if e["task"].endswith(SUMMARY)]
+    assert [[line.split(":")[0] for line in s] for s in summaries] == [["db01", "web02"], ["web01", "old01"], ["web01", "old01"]]
+    # One summary at the end, in one task; then each held host fails with its line (and only they).
+    report = by_task(run, "List the held hosts")
+    assert len(report) == 1, report
+    msg = next(iter(report.values()))["result"]["msg"]
+    assert [line.split(":")[0] for line in msg["held"]] == ["db01", "web02", "old01"], msg
+    assert "old01: HELD | " in msg["held"][2] and "more than the 26 h allowed" in msg["held"][2], msg
+    assert msg["patched_and_open"] == ["web01"], msg
+    failed = by_task(run, "Fail a host the gate held")
+    assert sorted(failed) == ["db01", "old01", "web02"] and all(e["status"] == "failed" for e in failed.values())
+    assert failed["db01"]["result"]["msg"] == by_task(run, GATE)["db01"]["result"]["msg"]
+    recap = run.stdout[run.stdout.index("PLAY RECAP"):]
+    for host in ("db01", "web02", "old01"):
+        assert re.search(host + r" +:.*failed=1", recap), recap
+    assert re.search(r"web01 +:.*failed=0", recap), recap
+    assert "...ignoring" in run.stdout
+
+
+def test_shipped_rolling_patch_without_a_held_host_ends_ok(ansible, tmp_path, emulator_factory):
+    emu = start(emulator_factory, "gate_static")
+    run = gate(ansible, tmp_path, emu, "nakivo", ["web01", "old01"], "-e", "patch_hosts=gated", "-e", "patch_serial=1",
+               "-e", "patch_max_age=48", playbook="backupops.jobs.rolling_patch")
+    assert run.rc == 0, run
+    msg = next(iter(by_task(run, "List the held hosts").values()))["result"]["msg"]
+    assert msg == {"held": [], "patched_and_open": ["web01", "old01"]}, msg
+    assert "WARNING" not in run.output, run
 
 
 def role_play(tmp_path, role_vars):

@@ -2,7 +2,7 @@
 
 Job histories are generated as the vendors send them (getJobInfo records; Commvault listings and
 JobDetails), and run through the code the role runs: the normalizer, for Commvault the selection of
-job_detail's ``clients`` query, and the shared verdict. The expected verdict is worked out here from the
+job_detail's ``clients`` query (CommvaultJobs), and the shared verdict. The expected verdict is worked out here from the
 vendor's own fields, by the decision table of docs/gating.md, without the collection's code.
 """
 
@@ -11,9 +11,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.backupops.jobs.plugins.module_utils._gate import verdict
-from ansible_collections.backupops.jobs.plugins.module_utils._normalize import nakivo_record, summarize
-from ansible_collections.backupops.jobs.plugins.modules.job_detail import Query
+from ansible_collections.backupops.jobs.plugins.module_utils._gate import verdict, verdicts
+from ansible_collections.backupops.jobs.plugins.module_utils._nakivo_record import nakivo_record
+from ansible_collections.backupops.jobs.plugins.module_utils._record import summarize
+from ansible_collections.backupops.jobs.plugins.module_utils._commvault import CommvaultJobs
 
 PROPERTY = settings(max_examples=400, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 NOW = "2026-11-22T12:00:00Z"
@@ -182,10 +183,8 @@ class FakeClient:
 
 def cv_judge(history, host):
     """job_detail clients=<host> as the role runs it, then the verdict."""
-    params = {"job_ids": None, "clients": [host], "finished_within": 168, "api_format": "json", "commcell_id": None,
-              "concurrency": 1}
-    query = Query(FakeClient(history), params)
-    records = query.finish(query.poll())
+    jobs = CommvaultJobs(FakeClient(history), clients=[host], finished_within=168, api_format="json", concurrency=1)
+    records = jobs.finish(jobs.select()[0])
     return verdict({"changed": False, "jobs": records, "summary": summarize(records), "waited": 0}, host, now=NOW)
 
 
@@ -208,3 +207,39 @@ def cv_expected_open(history, host):
 def test_commvault_a_client_is_open_exactly_when_each_subclients_newest_backup_succeeded(history, host):
     v = cv_judge(history, host)
     assert v["open"] is cv_expected_open(history, host), v["line"]
+
+
+# ---------------------------------------------------------------- many hosts at once
+
+@PROPERTY
+@given(NAKIVO_HISTORY)
+def test_many_hosts_at_once_give_each_hosts_own_verdict(history):
+    records = [nakivo_record(job) for job in history]
+    result = {"changed": False, "jobs": records, "summary": summarize(records), "waited": 0}
+    hosts = {"web01": None, "web02.example.com": None, "WEB03": ["web03"], "other": ["web0*"]}
+    together = verdicts(result, hosts, now=NOW)
+    assert together == {host: verdict(result, host, objects=objects, now=NOW) for host, objects in hosts.items()}
+
+
+def test_many_hosts_cost_name_matches_per_host_not_per_job(monkeypatch):
+    """10,000 VMs each in its own job: judging them all must not match every host against every job."""
+    from ansible_collections.backupops.jobs.plugins.module_utils import _gate
+
+    count = 10000
+    records = [nakivo_record({"id": n, "name": "job %d" % n, "jobType": "BACKUP", "crState": "WAITING_SCHEDULE",
+                              "lrState": "OK", "hasLastRun": True, "lrFinishDate": "2026-11-22T02:00:00Z",
+                              "lrVmOk": 1, "lrVmFailed": 0, "lrVmStopped": 0,
+                              "objects": [{"sourceName": "vm%05d.example.com" % n, "lrState": "SUCCEEDED"}]})
+               for n in range(count)]
+    result = {"changed": False, "jobs": records, "summary": summarize(records), "waited": 0}
+    matches = []
+    real = _gate.host_matches
+
+    def counted(pattern, name):
+        matches.append(1)
+        assert len(matches) <= 3 * count, "more than 3 name matches per host for %d hosts" % count
+        return real(pattern, name)
+
+    monkeypatch.setattr(_gate, "host_matches", counted)
+    judged = verdicts(result, {"vm%05d" % n: None for n in range(count)}, now=NOW)
+    assert len(judged) == count and all(v["open"] for v in judged.values())

@@ -18,9 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.backupops.jobs.plugins.module_utils._commvault import DECLARATION_RE, XML_LISTS, CommvaultClient, error_message, parse_xml
+from ansible_collections.backupops.jobs.plugins.module_utils._commvault import CommvaultClient
+from ansible_collections.backupops.jobs.plugins.module_utils._commvault_record import commvault_record, commvault_summary_record, error_message
+from ansible_collections.backupops.jobs.plugins.module_utils._commvault_xml import parse_xml
 from ansible_collections.backupops.jobs.plugins.module_utils._nakivo import NakivoClient
-from ansible_collections.backupops.jobs.plugins.module_utils._normalize import commvault_record, commvault_summary_record, nakivo_record
+from ansible_collections.backupops.jobs.plugins.module_utils._nakivo_record import nakivo_record
 from ansible_collections.backupops.jobs.plugins.module_utils._session import ApiError, ApiSession, Reply
 
 PASSWORD = "Prop-Pa55-Quokka!"
@@ -275,68 +277,6 @@ def test_parse_xml_any_body(body):
     if not isinstance(doc, Exception):
         assert isinstance(doc, dict)
         assert error_message(doc) is None or isinstance(error_message(doc), str)
-
-
-# ---------------------------------------------------------------- parse_xml against xmltodict
-
-XML_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Cn")) | st.sampled_from("\t\n\r")
-TAGS = st.sampled_from(sorted(XML_LISTS) + ["job", "jobDetail", "generalInfo", "text", "a:b", "x"])
-ATTRIBUTE_NAMES = st.sampled_from(["jobs", "vmStatus", "jobId", "status", "text", "x", "a:c", "xmlns:a", "xmlns"])
-XML_TEXT = st.lists(st.one_of(
-    st.text(XML_CHARS, max_size=6).map(escape),
-    st.sampled_from(["&lt;", "&gt;", "&amp;", "&quot;", "&apos;", "&#65;", "&#x1F600;", "&#10;", "&#13;", "&#xA0;"]),
-    st.sampled_from([" ", "\n  ", "\t", "\r\n", "\xa0", "\u2003"]),
-    st.text(XML_CHARS, max_size=4).map(lambda text: "<![CDATA[%s]]>" % text.replace("]]>", "")),
-    st.sampled_from(["<!-- a note -->", "<?pi data?>"]),
-), max_size=3).map("".join)
-
-
-@st.composite
-def xml_tree(draw, depth=0):
-    """An element as Commvault could send it and more: any attributes, repeated and XML_LISTS tags, mixed content."""
-    tag = draw(TAGS)
-    attributes = draw(st.dictionaries(ATTRIBUTE_NAMES, st.text(XML_CHARS, max_size=8), max_size=3))
-    opening = tag + "".join(" %s=%s" % (name, quoteattr(value)) for name, value in attributes.items())
-    children = draw(st.lists(xml_tree(depth + 1), max_size=4)) if depth < 4 else []
-    content = draw(XML_TEXT) + "".join(child + draw(XML_TEXT) for child in children)
-    if not content and draw(st.booleans()):
-        return "<%s/>" % opening
-    return "<%s>%s</%s>" % (opening, content, tag)
-
-
-@st.composite
-def xml_documents(draw):
-    encoding = draw(st.sampled_from([None, "utf-8", "utf-16", "iso-8859-1"]))
-    declaration = '<?xml version="1.0" encoding="%s"?>' % encoding if encoding else ""
-    around = st.sampled_from(["", "\n", " <!-- x --> "])
-    text = declaration + draw(around) + draw(xml_tree()) + draw(around)
-    return text.encode(encoding or "utf-8", "xmlcharrefreplace")
-
-
-def as_xmltodict(body):
-    """What the collection used to do with an XML reply: the reference parse_xml must match."""
-    xmltodict = pytest.importorskip("xmltodict")
-    return xmltodict.parse(body, attr_prefix="", cdata_key="text", force_list=XML_LISTS, disable_entities=True)
-
-
-@settings(PROPERTY, max_examples=300)
-@given(xml_documents())
-def test_parse_xml_gives_what_xmltodict_gives(body):
-    assert json.dumps(parse_xml(body)) == json.dumps(as_xmltodict(body))  # the same structure, keys in the same order
-
-
-@PROPERTY
-@given(st.one_of(xml_documents().flatmap(lambda body: st.integers(0, len(body)).map(lambda end: body[:end])), XML_BODIES, RAW_BODIES))
-def test_parse_xml_refuses_what_xmltodict_refuses(body):
-    try:
-        expected = as_xmltodict(body)
-    except Exception:  # pylint: disable=broad-except  # expat's own error types, or xmltodict refusing an entity
-        expected = ValueError
-    if expected is ValueError or DECLARATION_RE.search(body):
-        with pytest.raises(ValueError):
-            parse_xml(body)
-    else:
-        assert json.dumps(parse_xml(body)) == json.dumps(expected)
 
 
 @PROPERTY

@@ -1,4 +1,5 @@
-"""Unit tests for plugins/module_utils/_normalize.py (vendor record -> common job record)."""
+"""Unit tests for the job record: _record.py (states, converters, summary), _time.py, _nakivo_record.py and
+_commvault_record.py (vendor record -> common job record)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ansible_collections.backupops.jobs.plugins.module_utils import _normalize
-
-N = _normalize
+from ansible_collections.backupops.jobs.plugins.module_utils import _commvault_record as CV
+from ansible_collections.backupops.jobs.plugins.module_utils import _nakivo_record as NK
+from ansible_collections.backupops.jobs.plugins.module_utils import _record as R
+from ansible_collections.backupops.jobs.plugins.module_utils import _time as T
 
 RECORD_KEYS = {"platform", "id", "name", "type", "state", "active", "vendor_state", "progress", "next_run_at",
                "started_at", "finished_at", "duration_s", "bytes_transferred", "bytes_protected", "objects", "hosts",
@@ -37,10 +39,10 @@ def normalized(record):
 # ---------------------------------------------------------------------------
 
 def test_state_vocabulary():
-    assert N.STATES == ("running", "queued", "paused", "stopping", "succeeded", "warning", "partial",
+    assert R.STATES == ("running", "queued", "paused", "stopping", "succeeded", "warning", "partial",
                         "failed", "stopped", "never_run", "unknown")
-    assert N.ACTIVE_STATES == frozenset(("running", "queued", "paused", "stopping"))
-    assert N.OBJECT_STATES == N.STATES + ("skipped",)
+    assert R.ACTIVE_STATES == frozenset(("running", "queued", "paused", "stopping"))
+    assert R.OBJECT_STATES == R.STATES + ("skipped",)
 
 
 # ---------------------------------------------------------------------------
@@ -85,7 +87,7 @@ def test_state_vocabulary():
     (2 ** 63 - 1, 2 ** 63 - 1),
 ])
 def test_to_number(value, expected):
-    result = N.to_number(value)
+    result = R.to_number(value)
     assert result == expected
     assert type(result) is type(expected)
 
@@ -128,7 +130,7 @@ def test_to_number(value, expected):
     (["2024-05-09T15:54:54Z"], None),
 ])
 def test_iso_utc(value, expected):
-    assert N.iso_utc(value) == expected
+    assert T.iso_utc(value) == expected
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -155,7 +157,7 @@ def test_iso_utc(value, expected):
     (2 ** 70, None),
 ])
 def test_unix_to_iso(value, expected):
-    assert N.unix_to_iso(value) == expected
+    assert T.unix_to_iso(value) == expected
 
 
 # ---------------------------------------------------------------------------
@@ -181,8 +183,8 @@ def expected_nakivo_state(cr_state, lr_state, has_last_run):
                          list(itertools.product(NK_WORDS, NK_WORDS, (True, False, None))))
 def test_nakivo_state_every_combination(cr_state, lr_state, has_last_run):
     expected = expected_nakivo_state(cr_state, lr_state, has_last_run)
-    assert N.nakivo_state(cr_state, lr_state, has_last_run) == expected
-    record = N.nakivo_record({"id": 1, "name": "j", "crState": cr_state, "lrState": lr_state, "hasLastRun": has_last_run})
+    assert NK.nakivo_state(cr_state, lr_state, has_last_run) == expected
+    record = NK.nakivo_record({"id": 1, "name": "j", "crState": cr_state, "lrState": lr_state, "hasLastRun": has_last_run})
     assert record["state"] == expected
     assert record["active"] is (expected == "running")
     assert record["vendor_state"] == "%s/%s" % (cr_state if cr_state is not None else "null",
@@ -200,16 +202,16 @@ def test_nakivo_state_every_combination(cr_state, lr_state, has_last_run):
     ("WAITING DEMAND", "OK", "succeeded"),
 ])
 def test_nakivo_state_case_and_spacing(cr_state, lr_state, expected):
-    assert N.nakivo_state(cr_state, lr_state, True) == expected
+    assert NK.nakivo_state(cr_state, lr_state, True) == expected
 
 
 def test_nakivo_state_has_last_run_false_wins():
-    assert N.nakivo_state("WAITING_SCHEDULE", "OK", False) == "never_run"
-    assert N.nakivo_state("WAITING_SCHEDULE", "OK", "false") == "never_run"
-    assert N.nakivo_state("WAITING_SCHEDULE", None, True) == "never_run"
-    assert N.nakivo_state("WAITING_SCHEDULE", "OK", None) == "succeeded"
-    assert N.nakivo_state(5, "OK", True) == "unknown"
-    assert N.nakivo_state("WAITING_SCHEDULE", ["OK"], True) == "unknown"
+    assert NK.nakivo_state("WAITING_SCHEDULE", "OK", False) == "never_run"
+    assert NK.nakivo_state("WAITING_SCHEDULE", "OK", "false") == "never_run"
+    assert NK.nakivo_state("WAITING_SCHEDULE", None, True) == "never_run"
+    assert NK.nakivo_state("WAITING_SCHEDULE", "OK", None) == "succeeded"
+    assert NK.nakivo_state(5, "OK", True) == "unknown"
+    assert NK.nakivo_state("WAITING_SCHEDULE", ["OK"], True) == "unknown"
 
 
 def nakivo_job(**fields):
@@ -227,7 +229,7 @@ def nakivo_job(**fields):
 
 def test_nakivo_idle_record():
     raw = nakivo_job()
-    record = N.nakivo_record(raw)
+    record = NK.nakivo_record(raw)
     assert set(record) == RECORD_KEYS
     assert record["raw"] is raw
     assert normalized(record) == {
@@ -240,7 +242,7 @@ def test_nakivo_idle_record():
 
 
 def test_nakivo_running_record():
-    record = N.nakivo_record(nakivo_job(crState="RUNNING", crDate="2024-06-01T10:00:00.5+02:00", crProgress=67))
+    record = NK.nakivo_record(nakivo_job(crState="RUNNING", crDate="2024-06-01T10:00:00.5+02:00", crProgress=67))
     assert record["state"] == "running"
     assert record["active"] is True
     assert record["vendor_state"] == "RUNNING/OK"
@@ -253,17 +255,17 @@ def test_nakivo_running_record():
 
 
 def test_nakivo_failed_keeps_last_figure():
-    record = N.nakivo_record(nakivo_job(lrState="FAILED", crProgress=40, lrDurationMs=1500))
+    record = NK.nakivo_record(nakivo_job(lrState="FAILED", crProgress=40, lrDurationMs=1500))
     assert record["state"] == "failed"
     assert record["progress"] == 40
     assert record["duration_s"] == 1.5
-    record = N.nakivo_record(nakivo_job(lrState="FAILED", crProgress=None))
+    record = NK.nakivo_record(nakivo_job(lrState="FAILED", crProgress=None))
     assert record["progress"] is None
 
 
 def test_nakivo_never_run():
-    record = N.nakivo_record(nakivo_job(crState="WAITING_DEMAND", lrState=None, hasLastRun=False, lrDate=None,
-                                        lrFinishDate=None, lrDurationMs=None, lrDataKb=None))
+    record = NK.nakivo_record(nakivo_job(crState="WAITING_DEMAND", lrState=None, hasLastRun=False, lrDate=None,
+                                         lrFinishDate=None, lrDurationMs=None, lrDataKb=None))
     assert record["state"] == "never_run"
     assert record["vendor_state"] == "WAITING_DEMAND/null"
     assert record["progress"] is None
@@ -272,7 +274,7 @@ def test_nakivo_never_run():
 
 
 def test_nakivo_duration_from_dates_when_no_duration_ms():
-    record = N.nakivo_record(nakivo_job(lrDurationMs=None))
+    record = NK.nakivo_record(nakivo_job(lrDurationMs=None))
     assert record["duration_s"] == 600
 
 
@@ -282,11 +284,11 @@ def test_nakivo_duration_from_dates_when_no_duration_ms():
     ("  Site -- Recovery  ", "site_recovery"), ("", None), (None, None), (7, None),
 ])
 def test_type_normalization(job_type, expected):
-    assert N.nakivo_record(nakivo_job(jobType=job_type))["type"] == expected
+    assert NK.nakivo_record(nakivo_job(jobType=job_type))["type"] == expected
 
 
 def test_nakivo_numbers_as_strings():
-    record = N.nakivo_record(nakivo_job(id="69", lrDataKb="2", sourcesSize="4.571424E+09", lrDurationMs="600000"))
+    record = NK.nakivo_record(nakivo_job(id="69", lrDataKb="2", sourcesSize="4.571424E+09", lrDurationMs="600000"))
     assert record["id"] == 69
     assert record["bytes_transferred"] == 2048
     assert record["bytes_protected"] == 4571424000
@@ -324,11 +326,11 @@ def test_nakivo_numbers_as_strings():
 def test_nakivo_object_states(job_active, cr_state, lr_state, expected):
     job = nakivo_job(crState="RUNNING" if job_active else "WAITING_SCHEDULE",
                      objects=[{"sourceName": "vm1", "crState": cr_state, "lrState": lr_state}])
-    objects = N.nakivo_record(job)["objects"]
+    objects = NK.nakivo_record(job)["objects"]
     # Without the lrVm* counts the Director does not say whether an idle job's object state is its last run's.
     this_run = True if job_active or expected == "never_run" else None
     assert objects == [{"name": "vm1", "state": expected, "finished_at": None, "this_run": this_run}]
-    assert expected in N.OBJECT_STATES
+    assert expected in R.OBJECT_STATES
 
 
 def test_nakivo_objects_shapes():
@@ -338,12 +340,12 @@ def test_nakivo_objects_shapes():
         {"sourceVid": "vm-2", "lrState": "FAILED"},
         {"lrState": "FAILED"},
     ]
-    result = N.nakivo_record(nakivo_job(objects=objects))["objects"]
+    result = NK.nakivo_record(nakivo_job(objects=objects))["objects"]
     assert [(o["name"], o["state"]) for o in result] == [("vm1", "succeeded"), ("vm-2", "failed"), (None, "failed")]
-    single = N.nakivo_record(nakivo_job(objects={"sourceName": "vm1", "lrState": "SKIPPED"}))["objects"]
+    single = NK.nakivo_record(nakivo_job(objects={"sourceName": "vm1", "lrState": "SKIPPED"}))["objects"]
     assert single == [{"name": "vm1", "state": "skipped", "finished_at": None, "this_run": None}]
-    assert N.nakivo_record(nakivo_job(objects=None))["objects"] == []
-    assert N.nakivo_record(nakivo_job(objects="vm1"))["objects"] == []
+    assert NK.nakivo_record(nakivo_job(objects=None))["objects"] == []
+    assert NK.nakivo_record(nakivo_job(objects="vm1"))["objects"] == []
 
 
 @pytest.mark.parametrize("schedules, expected", [
@@ -366,32 +368,32 @@ def test_nakivo_objects_shapes():
      "2024-05-09T23:00:00.500Z"),
 ])
 def test_nakivo_next_run_at(schedules, expected):
-    assert N.nakivo_record(nakivo_job(schedules=schedules))["next_run_at"] == expected
+    assert NK.nakivo_record(nakivo_job(schedules=schedules))["next_run_at"] == expected
 
 
 def test_nakivo_next_run_at_disabled_job():
     schedules = [{"enabled": True, "nextRun": "2024-05-10T00:00:00Z"}]
-    assert N.nakivo_record(nakivo_job(isEnabled=False, schedules=schedules))["next_run_at"] is None
-    assert N.nakivo_record(nakivo_job(isEnabled=None, schedules=schedules))["next_run_at"] == "2024-05-10T00:00:00Z"
+    assert NK.nakivo_record(nakivo_job(isEnabled=False, schedules=schedules))["next_run_at"] is None
+    assert NK.nakivo_record(nakivo_job(isEnabled=None, schedules=schedules))["next_run_at"] == "2024-05-10T00:00:00Z"
 
 
 def test_nakivo_name_fallbacks():
-    assert N.nakivo_record({"id": 5, "vid": "JOB-5"})["name"] == "JOB-5"
-    assert N.nakivo_record({"id": 5})["name"] == "job 5"
-    assert N.nakivo_record({})["name"] is None
-    assert N.nakivo_record({"id": 2 ** 80})["id"] is None
+    assert NK.nakivo_record({"id": 5, "vid": "JOB-5"})["name"] == "JOB-5"
+    assert NK.nakivo_record({"id": 5})["name"] == "job 5"
+    assert NK.nakivo_record({})["name"] is None
+    assert NK.nakivo_record({"id": 2 ** 80})["id"] is None
 
 
 @pytest.mark.parametrize("raw", [None, [], "job", 5, [{"id": 1}]])
 def test_nakivo_rejects_non_dict(raw):
     with pytest.raises(ValueError, match="NAKIVO"):
-        N.nakivo_record(raw)
+        NK.nakivo_record(raw)
 
 
 def test_nakivo_raw_not_copied_or_changed():
     raw = nakivo_job(objects=[{"sourceName": "vm1", "lrState": "SUCCEEDED"}])
     before = copy.deepcopy(raw)
-    record = N.nakivo_record(raw)
+    record = NK.nakivo_record(raw)
     assert record["raw"] is raw
     assert raw == before
 
@@ -435,23 +437,23 @@ def variants(status):
 @pytest.mark.parametrize("status, expected",
                          [(v, e) for s, e in CV_STATUSES.items() for v in variants(s)])
 def test_commvault_state_strings(status, expected):
-    assert N.commvault_state(status) == expected
-    record = N.commvault_record({"generalInfo": {"jobId": 1}, "progressInfo": {"state": status}})
+    assert CV.commvault_state(status) == expected
+    record = CV.commvault_record({"generalInfo": {"jobId": 1}, "progressInfo": {"state": status}})
     assert record["state"] == expected
     assert record["vendor_state"] == status
-    assert record["active"] is (expected in N.ACTIVE_STATES)
+    assert record["active"] is (expected in R.ACTIVE_STATES)
 
 
 @pytest.mark.parametrize("status", [
     "completed  w/ one or more  ERRORS", "Completed w/one or more errors", "COMPLETED W/ ONE OR MORE ERRORS",
 ])
 def test_commvault_state_odd_spacing(status):
-    assert N.commvault_state(status) == "partial"
+    assert CV.commvault_state(status) == "partial"
 
 
 @pytest.mark.parametrize("status", [None, "", "Something new", "Complete", 0, ["Completed"], {"state": "Running"}, True])
 def test_commvault_state_unknown(status):
-    assert N.commvault_state(status) == "unknown"
+    assert CV.commvault_state(status) == "unknown"
 
 
 def cv_json_completed():
@@ -508,7 +510,7 @@ CV_EXPECTED_COMPLETED = {
 
 def test_commvault_json_completed():
     raw = cv_json_completed()
-    record = N.commvault_record(raw)
+    record = CV.commvault_record(raw)
     assert set(record) == RECORD_KEYS
     assert record["raw"] is raw
     assert normalized(record) == CV_EXPECTED_COMPLETED
@@ -517,8 +519,8 @@ def test_commvault_json_completed():
 def test_commvault_json_and_xml_give_the_same_record():
     xmltodict = pytest.importorskip("xmltodict")
     parsed = xmltodict.parse(CV_XML_COMPLETED, attr_prefix="")
-    from_xml = N.commvault_record(parsed)
-    from_json = N.commvault_record({"job": {"jobDetail": cv_json_completed()}})
+    from_xml = CV.commvault_record(parsed)
+    from_json = CV.commvault_record({"job": {"jobDetail": cv_json_completed()}})
     assert normalized(from_xml) == normalized(from_json) == CV_EXPECTED_COMPLETED
     assert from_xml["raw"] is parsed
 
@@ -541,8 +543,8 @@ def test_commvault_xml_shaped_single_vm_dict():
     xml_job = stringify(json_job)
     assert isinstance(xml_job["clientStatusInfo"]["vmStatus"], dict)
     assert xml_job["generalInfo"]["jobId"] == "1248"
-    one = normalized(N.commvault_record(json_job))
-    assert one == normalized(N.commvault_record(xml_job))
+    one = normalized(CV.commvault_record(json_job))
+    assert one == normalized(CV.commvault_record(xml_job))
     assert one["objects"] == [{"name": "vm-a", "state": "succeeded", "finished_at": "2021-11-09T10:16:40Z", "this_run": True}]
 
 
@@ -557,7 +559,7 @@ def cv_running_xml_seed():
 
 
 def test_commvault_running_from_xml_seed():
-    record = N.commvault_record({"JobManager_JobDetailResponse": {"job": {"jobDetail": cv_running_xml_seed()}}})
+    record = CV.commvault_record({"JobManager_JobDetailResponse": {"job": {"jobDetail": cv_running_xml_seed()}}})
     assert normalized(record) == {
         "platform": "commvault", "id": 71, "name": "fall/default", "type": None, "state": "running",
         "active": True, "vendor_state": "Running", "progress": 0, "next_run_at": None,
@@ -569,19 +571,19 @@ def test_commvault_running_from_xml_seed():
     as_json = cv_running_xml_seed()
     as_json["generalInfo"].update(jobId=71, startTime=1409775518)
     as_json["progressInfo"].update(elapsedTime=18, percentComplete=0, sizeOfApplication=0)
-    assert normalized(N.commvault_record(as_json)) == normalized(record)
+    assert normalized(CV.commvault_record(as_json)) == normalized(record)
 
 
 def test_commvault_active_ignores_end_time_and_uses_elapsed():
     job = cv_json_completed()
     job["progressInfo"] = {"state": "Suspended", "percentComplete": "42.7", "elapsedTime": "300"}
-    record = N.commvault_record(job)
+    record = CV.commvault_record(job)
     assert record["state"] == "paused" and record["active"] is True
     assert record["finished_at"] is None
     assert record["duration_s"] == 300
     assert record["progress"] == 42
     job["progressInfo"]["percentComplete"] = "42%"
-    assert N.commvault_record(job)["progress"] == 42
+    assert CV.commvault_record(job)["progress"] == 42
 
 
 def test_commvault_vm_running_while_active_without_end_time():
@@ -592,7 +594,7 @@ def test_commvault_vm_running_while_active_without_end_time():
         {"vmName": "busy", "Status": "1", "BackupEndTime": "0"},
         {"vmName": "new", "Status": "3"},
     ]
-    objects = N.commvault_record(job)["objects"]
+    objects = CV.commvault_record(job)["objects"]
     assert [(o["name"], o["state"]) for o in objects] == [("done", "succeeded"), ("busy", "running"), ("new", "running")]
 
 
@@ -600,7 +602,7 @@ def test_commvault_vm_without_end_time_on_finished_job_keeps_its_code():
     job = cv_json_completed()
     job["clientStatusInfo"]["vmStatus"] = [{"vmName": "never", "Status": "1", "BackupEndTime": "0"},
                                            {"vmName": "gone", "Status": 0}]
-    objects = N.commvault_record(job)["objects"]
+    objects = CV.commvault_record(job)["objects"]
     assert objects == [{"name": "never", "state": "failed", "finished_at": None, "this_run": None},
                        {"name": "gone", "state": "succeeded", "finished_at": None, "this_run": None}]
 
@@ -612,16 +614,16 @@ def test_commvault_vm_without_end_time_on_finished_job_keeps_its_code():
 def test_commvault_vm_status_codes(code, expected):
     job = cv_json_completed()
     job["clientStatusInfo"]["vmStatus"] = {"vmName": "vm", "Status": code, "BackupEndTime": "1636453000"}
-    assert N.commvault_record(job)["objects"][0]["state"] == expected
+    assert CV.commvault_record(job)["objects"][0]["state"] == expected
 
 
 def test_commvault_vm_status_single_vs_list():
     job = cv_json_completed()
     vm = job["clientStatusInfo"]["vmStatus"][0]
     job["clientStatusInfo"]["vmStatus"] = vm
-    single = N.commvault_record(job)["objects"]
+    single = CV.commvault_record(job)["objects"]
     job["clientStatusInfo"]["vmStatus"] = [vm]
-    assert N.commvault_record(job)["objects"] == single
+    assert CV.commvault_record(job)["objects"] == single
     assert len(single) == 1
 
 
@@ -629,10 +631,10 @@ def test_commvault_objects_without_vm_status():
     job = cv_json_completed()
     del job["clientStatusInfo"]
     job["progressInfo"]["state"] = "Completed w/ one or more warnings"
-    assert N.commvault_record(job)["objects"] == [
+    assert CV.commvault_record(job)["objects"] == [
         {"name": "skma_2", "state": "warning", "finished_at": "2021-11-09T10:18:21Z", "this_run": True}]
     job["generalInfo"]["subclient"] = {}
-    assert N.commvault_record(job)["objects"] == []
+    assert CV.commvault_record(job)["objects"] == []
 
 
 @pytest.mark.parametrize("subclient, job_id, expected", [
@@ -648,25 +650,25 @@ def test_commvault_objects_without_vm_status():
 ])
 def test_commvault_name_fallbacks(subclient, job_id, expected):
     job = {"generalInfo": {"jobId": job_id, "subclient": subclient}, "progressInfo": {"state": "Completed"}}
-    assert N.commvault_record(job)["name"] == expected
+    assert CV.commvault_record(job)["name"] == expected
 
 
 def test_commvault_type_sources():
     base = {"progressInfo": {"state": "Completed"}}
-    assert N.commvault_record(dict(base, generalInfo={"operationType": "Aux Copy", "jobType": "x"}))["type"] == "aux_copy"
-    assert N.commvault_record(dict(base, generalInfo={"jobType": "Restore"}))["type"] == "restore"
-    assert N.commvault_record(base, summary={"jobType": "Backup"})["type"] == "backup"
+    assert CV.commvault_record(dict(base, generalInfo={"operationType": "Aux Copy", "jobType": "x"}))["type"] == "aux_copy"
+    assert CV.commvault_record(dict(base, generalInfo={"jobType": "Restore"}))["type"] == "restore"
+    assert CV.commvault_record(base, summary={"jobType": "Backup"})["type"] == "backup"
 
 
 def test_commvault_bytes():
     job = cv_json_completed()
     del job["detailInfo"]["dataXferedNetwork"]
-    assert N.commvault_record(job)["bytes_transferred"] == 10881688
+    assert CV.commvault_record(job)["bytes_transferred"] == 10881688
     job["detailInfo"]["dataWritten"] = "4.571424E+09"
-    assert N.commvault_record(job)["bytes_transferred"] == 4571424000
+    assert CV.commvault_record(job)["bytes_transferred"] == 4571424000
     job["detailInfo"] = {"endTime": 1636453101}
     job["progressInfo"]["sizeOfApplication"] = "1000"
-    record = N.commvault_record(job)
+    record = CV.commvault_record(job)
     assert record["bytes_transferred"] is None
     assert record["bytes_protected"] == 1000
 
@@ -675,27 +677,27 @@ def test_commvault_times():
     job = cv_json_completed()
     job["generalInfo"]["startTime"] = "0"
     job["detailInfo"]["startTime"] = "1636452844"
-    record = N.commvault_record(job)
+    record = CV.commvault_record(job)
     assert record["started_at"] == "2021-11-09T10:14:04Z"
     assert record["duration_s"] == 257
     job["detailInfo"]["endTime"] = 0
-    record = N.commvault_record(job)
+    record = CV.commvault_record(job)
     assert record["finished_at"] is None and record["duration_s"] is None
 
 
 def test_commvault_status_fallbacks():
     job = cv_json_completed()
     del job["progressInfo"]
-    record = N.commvault_record(job)
+    record = CV.commvault_record(job)
     assert record["state"] == "unknown" and record["vendor_state"] is None
     assert record["progress"] is None
-    record = N.commvault_record(job, summary={"jobSummary": {"status": "Completed w/ one or more errors"}})
+    record = CV.commvault_record(job, summary={"jobSummary": {"status": "Completed w/ one or more errors"}})
     assert record["state"] == "partial" and record["progress"] == 100
     job["progressInfo"] = {"state": ""}
-    assert N.commvault_record(job, summary={"status": "Killed"})["state"] == "stopped"
+    assert CV.commvault_record(job, summary={"status": "Killed"})["state"] == "stopped"
     job["progressInfo"] = {"state": "Failed"}
-    assert N.commvault_record(job, summary={"status": "Killed"})["state"] == "failed"
-    assert N.commvault_record({})["state"] == "unknown"
+    assert CV.commvault_record(job, summary={"status": "Killed"})["state"] == "failed"
+    assert CV.commvault_record({})["state"] == "unknown"
 
 
 def test_commvault_wrapped_forms():
@@ -708,7 +710,7 @@ def test_commvault_wrapped_forms():
         {"job": [{"jobDetail": detail}]},
     ]
     for form in forms:
-        record = N.commvault_record(form)
+        record = CV.commvault_record(form)
         assert normalized(record) == CV_EXPECTED_COMPLETED
         assert record["raw"] is form
 
@@ -727,7 +729,7 @@ def test_commvault_wrapped_forms():
 ])
 def test_commvault_invalid_replies(reply, message):
     with pytest.raises(ValueError, match=message):
-        N.commvault_record(reply)
+        CV.commvault_record(reply)
 
 
 def test_commvault_summary_record():
@@ -737,7 +739,7 @@ def test_commvault_summary_record():
         "sizeOfApplication": 45633966,
         "subclient": {"clientName": "skma_2", "subclientName": "s-1", "appName": "Windows File System"},
     }}
-    record = N.commvault_summary_record(item)
+    record = CV.commvault_summary_record(item)
     assert set(record) == RECORD_KEYS
     assert record["raw"] is item
     assert normalized(record) == {
@@ -748,14 +750,14 @@ def test_commvault_summary_record():
         "objects": [{"name": "skma_2", "state": "warning", "finished_at": "2021-11-09T10:18:21Z", "this_run": True}],
         "hosts": ["skma_2"], "enabled": None, "series": "skma_2/Windows File System///s-1",
     }
-    assert normalized(N.commvault_summary_record(item["jobSummary"])) == normalized(record)
-    assert normalized(N.commvault_summary_record(stringify(item))) == normalized(record)
+    assert normalized(CV.commvault_summary_record(item["jobSummary"])) == normalized(record)
+    assert normalized(CV.commvault_summary_record(stringify(item))) == normalized(record)
 
 
 def test_commvault_summary_record_running():
-    record = N.commvault_summary_record({"jobId": "7", "status": "Running", "jobType": "Aux Copy",
+    record = CV.commvault_summary_record({"jobId": "7", "status": "Running", "jobType": "Aux Copy",
                                          "percentComplete": "33", "jobStartTime": "1636452844", "jobEndTime": "0",
-                                         "jobElapsedTime": "60", "subclient": {"clientName": "c1"}})
+                                          "jobElapsedTime": "60", "subclient": {"clientName": "c1"}})
     assert (record["state"], record["active"], record["progress"], record["finished_at"], record["duration_s"]) == (
         "running", True, 33, None, 60)
     assert record["type"] == "aux_copy"
@@ -766,7 +768,7 @@ def test_commvault_summary_record_running():
 @pytest.mark.parametrize("item", [None, "x", [], {"jobSummary": None}, {"jobSummary": "x"}])
 def test_commvault_summary_rejects(item):
     with pytest.raises(ValueError):
-        N.commvault_summary_record(item)
+        CV.commvault_summary_record(item)
 
 
 # ---------------------------------------------------------------------------
@@ -774,20 +776,20 @@ def test_commvault_summary_rejects(item):
 # ---------------------------------------------------------------------------
 
 def test_summarize_empty():
-    summary = N.summarize([])
-    assert summary == {"total": 0, "active": 0, "by_state": dict.fromkeys(N.STATES, 0),
+    summary = R.summarize([])
+    assert summary == {"total": 0, "active": 0, "by_state": dict.fromkeys(R.STATES, 0),
                        "all_idle": True, "any_failed": False}
 
 
 def test_summarize_counts():
-    records = [N.nakivo_record(nakivo_job(crState="RUNNING")),
-               N.nakivo_record(nakivo_job(lrState="FAILED")),
-               N.nakivo_record(nakivo_job()),
-               N.commvault_record({"progressInfo": {"state": "Waiting"}}),
-               N.commvault_record({"progressInfo": {"state": "Completed"}}),
+    records = [NK.nakivo_record(nakivo_job(crState="RUNNING")),
+               NK.nakivo_record(nakivo_job(lrState="FAILED")),
+               NK.nakivo_record(nakivo_job()),
+               CV.commvault_record({"progressInfo": {"state": "Waiting"}}),
+               CV.commvault_record({"progressInfo": {"state": "Completed"}}),
                {"state": "weird"}, "junk"]
-    summary = N.summarize(records)
-    assert set(summary["by_state"]) == set(N.STATES)
+    summary = R.summarize(records)
+    assert set(summary["by_state"]) == set(R.STATES)
     assert summary["total"] == 7
     assert summary["active"] == 2
     assert summary["by_state"]["running"] == 1
@@ -798,13 +800,13 @@ def test_summarize_counts():
     assert sum(summary["by_state"].values()) == 7
     assert summary["all_idle"] is False
     assert summary["any_failed"] is True
-    idle = N.summarize([N.nakivo_record(nakivo_job())])
+    idle = R.summarize([NK.nakivo_record(nakivo_job())])
     assert idle["all_idle"] is True and idle["any_failed"] is False
 
 
 def test_summarize_rejects_non_list():
     with pytest.raises(ValueError):
-        N.summarize(None)
+        R.summarize(None)
 
 
 # ---------------------------------------------------------------------------
@@ -860,8 +862,8 @@ def check_record(record, raw, platform):
     assert set(record) == RECORD_KEYS
     assert record["platform"] == platform
     assert record["raw"] is raw
-    assert record["state"] in N.STATES
-    assert record["active"] is (record["state"] in N.ACTIVE_STATES)
+    assert record["state"] in R.STATES
+    assert record["active"] is (record["state"] in R.ACTIVE_STATES)
     assert record["id"] is None or is_int(record["id"])
     for key in ("name", "type", "vendor_state", "next_run_at", "started_at", "finished_at"):
         assert record[key] is None or isinstance(record[key], str), key
@@ -876,7 +878,7 @@ def check_record(record, raw, platform):
     assert isinstance(record["objects"], list)
     for obj in record["objects"]:
         assert set(obj) == {"name", "state", "finished_at", "this_run"}
-        assert obj["state"] in N.OBJECT_STATES
+        assert obj["state"] in R.OBJECT_STATES
         assert obj["this_run"] in (True, False, None)
         if record["active"]:
             assert obj["this_run"] is True
@@ -899,13 +901,13 @@ def call(func, value):
 @PROPERTY
 @given(NK_JOB)
 def test_property_nakivo_any_fields(raw):
-    check_record(N.nakivo_record(raw), raw, "nakivo")
+    check_record(NK.nakivo_record(raw), raw, "nakivo")
 
 
 @PROPERTY
 @given(JSON)
 def test_property_nakivo_any_value(raw):
-    record = call(N.nakivo_record, raw)
+    record = call(NK.nakivo_record, raw)
     if record is not None:
         check_record(record, raw, "nakivo")
     else:
@@ -915,7 +917,7 @@ def test_property_nakivo_any_value(raw):
 @PROPERTY
 @given(CV_REPLY)
 def test_property_commvault_any_reply(raw):
-    record = call(N.commvault_record, raw)
+    record = call(CV.commvault_record, raw)
     if record is not None:
         check_record(record, raw, "commvault")
 
@@ -923,7 +925,7 @@ def test_property_commvault_any_reply(raw):
 @PROPERTY
 @given(CV_SUMMARY)
 def test_property_commvault_summary_any(raw):
-    record = call(N.commvault_summary_record, raw)
+    record = call(CV.commvault_summary_record, raw)
     if record is not None:
         check_record(record, raw, "commvault")
 
@@ -931,13 +933,13 @@ def test_property_commvault_summary_any(raw):
 @PROPERTY
 @given(JSON)
 def test_property_helpers_never_raise(value):
-    assert N.commvault_state(value) in N.STATES
-    assert N.nakivo_state(value, value, value) in N.STATES
-    for result in (N.iso_utc(value), N.unix_to_iso(value)):
+    assert CV.commvault_state(value) in R.STATES
+    assert NK.nakivo_state(value, value, value) in R.STATES
+    for result in (T.iso_utc(value), T.unix_to_iso(value)):
         assert result is None or (isinstance(result, str) and result.endswith("Z"))
-    number = N.to_number(value)
+    number = R.to_number(value)
     assert number is None or is_number(number)
-    assert N.summarize([{"state": value}])["total"] == 1
+    assert R.summarize([{"state": value}])["total"] == 1
 
 
 JOB_NUMBERS = st.integers(min_value=0, max_value=2 ** 40)
@@ -969,9 +971,9 @@ def cv_json_jobs(draw):
 @PROPERTY
 @given(cv_json_jobs())
 def test_property_commvault_json_equals_xml_shape(job):
-    from_json = N.commvault_record(job)
+    from_json = CV.commvault_record(job)
     xml_shaped = stringify(job)
-    from_xml = N.commvault_record({"JobManager_JobDetailResponse": {"job": {"jobDetail": xml_shaped}}})
+    from_xml = CV.commvault_record({"JobManager_JobDetailResponse": {"job": {"jobDetail": xml_shaped}}})
     assert normalized(from_json) == normalized(from_xml)
     check_record(from_json, job, "commvault")
 
@@ -981,7 +983,7 @@ def test_property_commvault_json_equals_xml_shape(job):
 # ---------------------------------------------------------------------------
 
 def nk_counted(ok, failed, stopped, *states):
-    return N.nakivo_record(nakivo_job(lrState="FAILED", lrVmOk=ok, lrVmFailed=failed, lrVmStopped=stopped, objects=[
+    return NK.nakivo_record(nakivo_job(lrState="FAILED", lrVmOk=ok, lrVmFailed=failed, lrVmStopped=stopped, objects=[
         {"sourceName": "vm%d" % n, "targetName": "vm%d" % n, "lrState": state} for n, state in enumerate(states)]))
 
 
@@ -999,18 +1001,18 @@ def test_nakivo_this_run_from_the_last_runs_counts(counts, states, expected):
 
 def test_nakivo_this_run_without_counts_is_untold_and_true_while_running():
     objects = [{"sourceName": "vm1", "lrState": "SUCCEEDED", "crState": "RUNNING"}]
-    assert N.nakivo_record(nakivo_job(objects=objects))["objects"][0]["this_run"] is None
-    assert N.nakivo_record(nakivo_job(objects=objects, crState="RUNNING"))["objects"][0]["this_run"] is True
-    assert N.nakivo_record(nakivo_job(objects=objects, lrVmOk="1", lrVmFailed="0", lrVmStopped="0"))["objects"][0][
+    assert NK.nakivo_record(nakivo_job(objects=objects))["objects"][0]["this_run"] is None
+    assert NK.nakivo_record(nakivo_job(objects=objects, crState="RUNNING"))["objects"][0]["this_run"] is True
+    assert NK.nakivo_record(nakivo_job(objects=objects, lrVmOk="1", lrVmFailed="0", lrVmStopped="0"))["objects"][0][
         "this_run"] is True, "counts as strings"
 
 
 def test_nakivo_hosts_enabled_series():
-    record = N.nakivo_record(nakivo_job(objects=[{"sourceName": "web01", "targetName": "web01-replica"},
-                                                 {"sourceName": "web02", "targetName": "web02"}]))
+    record = NK.nakivo_record(nakivo_job(objects=[{"sourceName": "web01", "targetName": "web01-replica"},
+                                                  {"sourceName": "web02", "targetName": "web02"}]))
     assert record["hosts"] == ["web01", "web01-replica", "web02"]
     assert record["series"] == "job 69"
-    assert [N.nakivo_record(nakivo_job(isEnabled=value))["enabled"] for value in (True, "false", 0, None, "x")] == [
+    assert [NK.nakivo_record(nakivo_job(isEnabled=value))["enabled"] for value in (True, "false", 0, None, "x")] == [
         True, False, False, None, None]
 
 
@@ -1022,13 +1024,13 @@ def cv_restore(kind="Restore", dest="web01"):
 
 
 def test_commvault_a_restore_to_another_client_touches_only_that_client():
-    record = N.commvault_record(cv_restore())
+    record = CV.commvault_record(cv_restore())
     assert record["hosts"] == ["web01"] and [o["name"] for o in record["objects"]] == ["web01"]
-    assert N.commvault_record(cv_restore(dest="DB01"))["hosts"] == ["db01"], "in place"
-    assert N.commvault_record(cv_restore(dest=""))["hosts"] == ["db01"]
-    backup = N.commvault_record(cv_restore("Backup"))
+    assert CV.commvault_record(cv_restore(dest="DB01"))["hosts"] == ["db01"], "in place"
+    assert CV.commvault_record(cv_restore(dest=""))["hosts"] == ["db01"]
+    backup = CV.commvault_record(cv_restore("Backup"))
     assert backup["hosts"] == ["db01"], "a backup's destination fields name no other host"
-    summary = N.commvault_summary_record({"jobId": 5, "status": "Running", "jobType": "Restore", "destClientName": "web01",
+    summary = CV.commvault_summary_record({"jobId": 5, "status": "Running", "jobType": "Restore", "destClientName": "web01",
                                           "subclient": {"clientName": "db01"}})
     assert summary["hosts"] == ["web01"]
 
@@ -1042,10 +1044,10 @@ def test_commvault_a_restore_to_another_client_touches_only_that_client():
 def test_commvault_vm_this_run_from_its_times_against_the_jobs_start(vm, expected):
     job = cv_json_completed()
     job["clientStatusInfo"]["vmStatus"] = [dict(vm, vmName="vm", Status="0")]
-    assert N.commvault_record(job)["objects"][0]["this_run"] is expected
+    assert CV.commvault_record(job)["objects"][0]["this_run"] is expected
 
 
 def test_protects_by_platform_and_type():
-    assert N.protects({"platform": "nakivo", "type": "backup_copy"}) and N.protects({"platform": "commvault", "type": "synthetic_full"})
-    assert not N.protects({"platform": "commvault", "type": "aux_copy"}) and not N.protects({"platform": "nakivo", "type": "restore"})
-    assert not N.protects({"platform": "other", "type": "backup"}) and not N.protects({})
+    assert R.protects({"platform": "nakivo", "type": "backup_copy"}) and R.protects({"platform": "commvault", "type": "synthetic_full"})
+    assert not R.protects({"platform": "commvault", "type": "aux_copy"}) and not R.protects({"platform": "nakivo", "type": "restore"})
+    assert not R.protects({"platform": "other", "type": "backup"}) and not R.protects({})
