@@ -118,6 +118,10 @@ class CommvaultClient:
                     "Commvault at %s rejected the token (HTTP 401) on %s: it has expired or is not valid. %s"
                     % (self.session.base_url, path, "Give a fresh auth_token, or username and password so the module can log in again."
                        if not self.password else "A new login was rejected too."), status=401, url=url)
+            if not self.own_token:
+                self.session.warnings.append(
+                    "Commvault at %s rejected the auth_token given (HTTP 401); the module logged in with username and "
+                    "password instead. Give a fresh auth_token, or leave it out." % self.session.base_url)
             self._renew(token)
         return None  # not reached: the loop returns or raises
 

@@ -62,14 +62,14 @@ def open_session(module, env_prefix, pool_size=10):
     params = module.params
     if not params["url"]:
         module.fail_json(msg="url is required: set it on the task, in module_defaults, or in %s_URL." % env_prefix)
-    for name in ("timeout", "retries", "max_response_mb"):
-        if params[name] is not None and params[name] < (1 if name == "max_response_mb" else 0):
-            module.fail_json(msg="%s must be %s, got %s." % (name, "at least 1" if name == "max_response_mb" else "0 or more", params[name]))
-    if params["timeout"] == 0:
-        module.fail_json(msg="timeout must be more than 0 seconds.")
+    problem = number_problem(params, timeout=(0, False), retries=(0, True), max_response_mb=(1, True))
+    if problem:
+        module.fail_json(msg=problem)
     if params["ca_path"] and not os.path.isfile(params["ca_path"]):
         module.fail_json(msg="ca_path %s is not a readable file: give the PEM file of the CA that signed the server's certificate."
                          % params["ca_path"])
+    if params["url"].strip().lower().startswith("http://"):
+        module.warn("url %s is plain HTTP: the password and the session travel unencrypted; use https://." % params["url"])
     try:
         return ApiSession(params["url"], validate_certs=params["validate_certs"], ca_path=params["ca_path"],
                           timeout=params["timeout"], retries=params["retries"],
@@ -93,22 +93,40 @@ def query_options(params):
     return {name: params[name] for name in QUERY_ARGUMENT_SPEC}
 
 
+def number_problem(params, **rules):
+    """What is wrong with numeric options, or None. ``rules`` maps an option to (bound, bound allowed), lists too."""
+    for name, (bound, inclusive) in rules.items():
+        values = params.get(name)
+        for value in values if isinstance(values, list) else [values]:
+            if value is not None and (value < bound or (value == bound and not inclusive)):
+                return "%s must be %s %s, got %s." % (name, "at least" if inclusive else "more than", bound, value)
+    return None
+
+
 @contextmanager
-def module_query(module, env_prefix, pool_size=10):
+def module_query(module, env_prefix, pool_size=10, **number_rules):
     """The session for one query module run; the query's failures become ``fail_json`` with what it saw.
 
     Only the failures the layer raises on purpose (ApiError, QueryFailed) are caught: a bug is a traceback.
     """
-    problem = check_wait_options(module.params)
+    problem = check_wait_options(module.params) or number_problem(module.params, **number_rules)
     if problem:
         module.fail_json(msg=problem)
     session = open_session(module, env_prefix, pool_size=pool_size)
     try:
         yield session
     except QueryFailed as e:
+        _warn(module, session)
         module.fail_json(msg=str(e), **e.result)
     except ApiError as e:
+        _warn(module, session)
         details = dict(changed=False, jobs=[], summary=summarize([]), waited=0, missing={})
         if e.status is not None:
             details["status"] = e.status
         module.fail_json(msg=str(e), **details)
+    _warn(module, session)
+
+
+def _warn(module, session):
+    for warning in dict.fromkeys(session.warnings):  # several threads may meet the same refusal
+        module.warn(warning)

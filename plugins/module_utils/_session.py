@@ -91,6 +91,8 @@ class ApiSession:
         self.max_response_bytes = max_response_bytes
         self._secrets = set()
         self._on_secret = on_secret
+        # What the user should hear although the run goes on (the module reports them as warnings).
+        self.warnings = []
         self._sleep = sleep
         self.http = requests.Session()
         self.http.headers["User-Agent"] = USER_AGENT
@@ -137,11 +139,12 @@ class ApiSession:
                 return self._send(method, url, **kwargs)
             except _Retryable as failure:
                 if login and not failure.unsent:
-                    raise self.error("%s %s failed: %s. Logins are not retried once the server may have seen them."
-                                     % (method, url, failure.reason), url=url)
+                    raise self.error("%s %s failed: %s. Logins are not retried once the server may have seen them.%s"
+                                     % (method, url, failure.reason, _plain_http_hint(url, failure.reason)), url=url)
                 if attempt > self.retries:
-                    raise self.error("%s kept failing: %d attempt(s), the last one: %s."
-                                     % (url, attempt, failure.reason), status=failure.status, url=url)
+                    raise self.error("%s kept failing: %d attempt(s), the last one: %s.%s"
+                                     % (url, attempt, failure.reason, _plain_http_hint(url, failure.reason)),
+                                     status=failure.status, url=url)
                 self._sleep(failure.retry_after or min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (attempt - 1)))
 
     def _send(self, method, url, **kwargs):
@@ -184,6 +187,9 @@ class ApiSession:
         return b"".join(chunks)
 
     def _tls_hint(self, reason):
+        if "wrong_version_number" in reason.lower() or "wrong version number" in reason.lower():
+            return ("The server does not speak TLS on that port: check the port in url (and use http:// only if "
+                    "the server really serves plain HTTP there).")
         if "mismatch" in reason or "match" in reason.lower() and "hostname" in reason.lower():
             return "The certificate is not issued for this host name: use in url the name the certificate names."
         if isinstance(self.verify, str):
@@ -229,6 +235,13 @@ def _reason(error):
             break
         seen = inner
     return str(seen) or type(seen).__name__
+
+
+def _plain_http_hint(url, reason):
+    """A TLS port hangs up on plain HTTP without a word: say so where that is what happened."""
+    if url.lower().startswith("http://") and ("closed connection" in reason.lower() or "connection aborted" in reason.lower()):
+        return " Does the server speak TLS on that port? Then the url starts with https://."
+    return ""
 
 
 def _never_connected(error):

@@ -285,9 +285,8 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    if p["concurrency"] < 1:
-        module.fail_json(msg="concurrency must be at least 1, got %s." % p["concurrency"])
-    with module_query(module, "COMMVAULT", pool_size=p["concurrency"]) as session:
+    numbers = dict(job_ids=(1, True), finished_within=(0, False), concurrency=(1, True), commcell_id=(1, True))
+    with module_query(module, "COMMVAULT", pool_size=max(1, p["concurrency"]), **numbers) as session:
         with CommvaultClient(session, p["username"], p["password"], p["domain"], p["auth_token"]) as client:
             jobs = CommvaultJobs(client, p["job_ids"], p["clients"], p["finished_within"], p["api_format"], p["commcell_id"],
                                  p["concurrency"])

@@ -265,7 +265,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    with module_query(module, "NAKIVO") as session:
+    with module_query(module, "NAKIVO", job_ids=(1, True)) as session:
         with NakivoClient(session, params["username"], params["password"], params["tenant"]) as client:
             jobs = NakivoJobs(client, params["job_ids"], params["names"], params["protected_objects"])
             result = run_query(jobs, **query_options(params))

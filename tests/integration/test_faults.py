@@ -312,8 +312,10 @@ def _resolve(value, emu, other_ca):
 def host_vars(case, emu, other_ca=None):
     """The task's options for one case: connection (url, credentials) plus the case's own."""
     url = emu.url + (CV_ROOT if case.vendor == "commvault" else "")
+    if case.args.get("url") == "@other_scheme":  # http:// to a TLS port, https:// to a plain one
+        url = ("http://" if url.startswith("https://") else "https://") + url.split("://", 1)[1]
     options = dict(url=url, username="admin", password=case.password or (NK_PASSWORD if case.vendor == "nakivo" else CV_PASSWORD))
-    options.update(case.args)
+    options.update({key: value for key, value in case.args.items() if value != "@other_scheme"})
     options = {key: _resolve(value, emu, other_ca) for key, value in options.items() if value is not None}
     return dict(case_options=options, case_env={key: _resolve(value, emu, other_ca) for key, value in case.env.items()})
 
