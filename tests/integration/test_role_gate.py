@@ -334,7 +334,9 @@ def test_shipped_rolling_patch_without_a_held_host_ends_ok(ansible, tmp_path, em
     assert run.rc == 0, run
     msg = next(iter(by_task(run, "List the held hosts").values()))["result"]["msg"]
     assert msg == {"held": [], "patched_and_open": ["web01", "old01"]}, msg
-    assert "WARNING" not in run.output, run
+    # The emulator serves plain HTTP here, which is warned of; nothing else may be.
+    others = re.sub(r"\[WARNING\]: url http://\S+ is plain HTTP:.*?use https://\.", "", run.output, flags=re.S)
+    assert "WARNING" not in others, run
 
 
 def role_play(tmp_path, role_vars):
