@@ -20,9 +20,12 @@ find_python = $(shell for v in $(1); do \
 # Each is looked up once, on first use (so `make help` runs no interpreter).
 PYTHON ?= $(eval PYTHON := $(call find_python,3.13 3.12))$(PYTHON)
 PYTHON_COMPAT ?= $(eval PYTHON_COMPAT := $(call find_python,3.11))$(PYTHON_COMPAT)
+# nakivo_prometheus_exporter pins pydantic 2.6, whose pydantic-core has no wheel for Python 3.13.
+PYTHON_FIDELITY ?= $(eval PYTHON_FIDELITY := $(call find_python,3.12 3.11))$(PYTHON_FIDELITY)
 
 VENV := $(ROOT)/.venv
 VENV_COMPAT := $(ROOT)/.venv-compat
+VENV_FIDELITY := $(ROOT)/.venv-fidelity
 LOGS := $(ROOT)/build/logs
 DIST := $(ROOT)/build/dist
 INSTALLED := $(ROOT)/build/installed
@@ -41,10 +44,13 @@ VENV_HOME = $(shell sed -n 's/^home *= *//p' $(VENV)/pyvenv.cfg)
 TEST_PATH = $(VENV)/bin:$(VENV_HOME):$(PATH)
 
 MODULES = $(sort $(basename $(notdir $(wildcard $(ROOT)/plugins/modules/*.py))))
+INVENTORY_PLUGINS = $(sort $(basename $(notdir $(wildcard $(ROOT)/plugins/inventory/*.py))))
 VERSION = $(shell sed -n 's/^version: *//p' $(ROOT)/galaxy.yml)
 TARBALL = $(DIST)/backupops-jobs-$(VERSION).tar.gz
 
 INTEGRATION_WORKERS ?= 2
+TRY_SCENARIO ?= demo
+TRY_PORT ?= 0
 PYTEST_FLAGS ?= -q -p no:cacheprovider
 export ANSIBLE_NOCOLOR := 1
 export ANSIBLE_FORCE_COLOR := 0
@@ -73,18 +79,19 @@ if ! $(1) -m pip install --disable-pip-version-check $(2) >> $(3) 2>&1; then \
   echo "pip install failed; last lines of $(3):"; tail -n 30 $(3); exit 1; fi
 endef
 
-# $(call ansible_doc_all,BIN): ansible-doc of each module must render, without warnings.
+# $(call ansible_doc_all,BIN): ansible-doc of each module and inventory plugin must render, without warnings.
 define ansible_doc_all
-for m in $(MODULES); do \
-  if ! out=$$($(1)/ansible-doc -t module backupops.jobs.$$m 2>&1 >/dev/null) || [ -n "$$out" ]; then \
-    echo "ansible-doc backupops.jobs.$$m failed:"; echo "$$out"; exit 1; fi; \
-  echo "ansible-doc backupops.jobs.$$m: ok"; done; \
+for p in $(addprefix module:,$(MODULES)) $(addprefix inventory:,$(INVENTORY_PLUGINS)); do \
+  t=$${p%%:*}; m=$${p#*:}; \
+  if ! out=$$($(1)/ansible-doc -t $$t backupops.jobs.$$m 2>&1 >/dev/null) || [ -n "$$out" ]; then \
+    echo "ansible-doc -t $$t backupops.jobs.$$m failed:"; echo "$$out"; exit 1; fi; \
+  echo "ansible-doc -t $$t backupops.jobs.$$m: ok"; done; \
 [ -n "$(MODULES)" ] || echo "ansible-doc: no modules in plugins/modules yet"
 endef
 
 .PHONY: help venv venv-compat collection-path get-pip sanity units integration \
         emulator-tests lint docs changelog-lint build compat compat-units \
-        compat-integration test demo bench soak clean
+        compat-integration test demo bench soak clean venv-fidelity fidelity try
 
 help: ## List the targets
 	@echo "Targets (make TARGET):"
@@ -113,9 +120,28 @@ $(VENV_COMPAT)/.stamp: $(ROOT)/requirements.txt $(ROOT)/tests/requirements-compa
 	@$(VENV_COMPAT)/bin/ansible --version | sed -n 1p
 	@touch $@
 
-venv: $(VENV)/.stamp collection-path get-pip ## .venv (newest ansible-core + dev tools), collection path, offline get-pip
+# Third-party clients in a venv of their own: pinkopy installs a top-level "tests" package.
+$(VENV_FIDELITY)/.stamp: $(ROOT)/tests/requirements-fidelity.txt
+	@test -n "$(PYTHON_FIDELITY)" || { echo "No working Python 3.12 or 3.11 found (set PYTHON_FIDELITY=...)"; exit 1; }
+	@echo "venv-fidelity: $(VENV_FIDELITY) from $(PYTHON_FIDELITY)"
+	@rm -rf $(VENV_FIDELITY) && mkdir -p $(LOGS) && : > $(LOGS)/pip-venv-fidelity.log
+	@$(PYTHON_FIDELITY) -m venv $(VENV_FIDELITY)
+	@$(call pip_install,$(VENV_FIDELITY)/bin/python,-r $(ROOT)/tests/requirements-fidelity.txt,$(LOGS)/pip-venv-fidelity.log)
+	@touch $@
 
-venv-compat: $(VENV_COMPAT)/.stamp collection-path ## .venv-compat (Python 3.11, ansible-core 2.16)
+venv: $(VENV)/.stamp collection-path get-pip java ## .venv (newest ansible-core + dev tools), collection path, offline get-pip
+
+venv-compat: $(VENV_COMPAT)/.stamp collection-path java ## .venv-compat (Python 3.11, ansible-core 2.16)
+
+# ansible-rulebook (tests/integration/test_event_source.py) runs its rule engine on a Java 17 runtime.
+.PHONY: java
+java: ## A Java runtime for ansible-rulebook: apt-get install openjdk-17-jre-headless where java is missing
+	@command -v java >/dev/null 2>&1 || { mkdir -p $(LOGS); echo "java: installing openjdk-17-jre-headless (log: $(LOGS)/apt-java.log)"; \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends openjdk-17-jre-headless; } \
+	    > $(LOGS)/apt-java.log 2>&1 || { echo "java: apt-get failed, so the ansible-rulebook tests will be skipped; last lines of $(LOGS)/apt-java.log:"; \
+	         tail -n 20 $(LOGS)/apt-java.log; }; }
+
+venv-fidelity: $(VENV_FIDELITY)/.stamp ## .venv-fidelity (cvpysdk, pinkopy, nakivo_prometheus_exporter)
 
 collection-path: ## Mirror the work tree into build/collections/ansible_collections/backupops/jobs
 	@mkdir -p $(LOGS)
@@ -143,11 +169,16 @@ emulator-tests: venv ## pytest tests/emulator (the emulator's own tests)
 integration: venv emulator-tests ## pytest tests/integration: real ansible runs against the emulator
 	@$(call pytest_run,$(VENV),-n $(INTEGRATION_WORKERS) --durations=5 tests/integration)
 
+# The clients' venv runs the tests; the emulator runs as a process of .venv from the collection path.
+fidelity: venv venv-fidelity ## pytest tests/fidelity: cvpysdk, pinkopy and the NAKIVO exporter, unmodified, against the emulator
+	@cd $(COLLECTION)/tests/fidelity && BACKUPOPS_EMULATOR_PYTHON=$(VENV)/bin/python BACKUPOPS_EMULATOR_ROOT=$(COLLECTION) \
+	  $(VENV_FIDELITY)/bin/python -m pytest $(PYTEST_FLAGS) --durations=5 .
+
 lint: venv ## ansible-lint --profile production (.ansible-lint)
 	cd $(ROOT) && ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) PATH="$(VENV)/bin:$(PATH)" \
 	  ansible-lint --profile production --offline --nocolor
 
-docs: venv ## antsibull-docs lint-collection-docs --plugin-docs, ansible-doc of every module
+docs: venv ## antsibull-docs lint-collection-docs --plugin-docs, ansible-doc of every module and inventory plugin
 	cd $(COLLECTION) && ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) PATH="$(VENV)/bin:$(PATH)" \
 	  antsibull-docs lint-collection-docs --plugin-docs --skip-rstcheck .
 	@cd $(COLLECTION) && export ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS); $(call ansible_doc_all,$(VENV)/bin)
@@ -178,7 +209,7 @@ compat: compat-units compat-integration ## unit + integration tests on ansible-c
 
 # --- everything ------------------------------------------------------------
 
-TEST_PARTS := venv venv-compat sanity units integration lint docs build compat
+TEST_PARTS := venv venv-compat sanity units integration fidelity lint docs build compat
 
 test: ## All of the above, fast failures first; one summary line per part
 	@mkdir -p $(LOGS); : > $(LOGS)/summary.txt; failed=0; \
@@ -199,6 +230,14 @@ define run_script
   PYTHONPATH=$(COLLECTION) $(VENV)/bin/python $(1) $(ARGS)
 endef
 
+# The emulator's own first lines (URL, ca=) become comments, so the whole block pastes into a shell.
+try: venv ## The emulator (TLS, demo scenario) and export lines for NAKIVO_*/COMMVAULT_* to paste; Ctrl-C stops it
+	@mkdir -p $(ROOT)/build/try
+	@echo "# In another shell, from this checkout: its collection and ansible, then the emulator's connection."
+	@echo "export ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) PATH=$(VENV)/bin:\$$PATH"
+	@cd $(COLLECTION) && $(VENV)/bin/python -m tests.emulator --scenario $(if $(wildcard $(TRY_SCENARIO)),$(abspath $(TRY_SCENARIO)),$(TRY_SCENARIO)) --tls --port $(TRY_PORT) \
+	  --cert-dir $(ROOT)/build/try --shell-env $(ROOT)/build/try | (trap '' INT; sed -u -e '1s/^/# emulator at /' -e '2s/^ca=/# its CA: /')
+
 demo: venv ## tests/demo/run.py: the collection against the emulator
 	$(call run_script,tests/demo/run.py,demo)
 
@@ -209,5 +248,5 @@ soak: venv ## tests/soak/run.py
 	$(call run_script,tests/soak/run.py,soak)
 
 clean: ## Remove venvs, build/, tests/output and caches
-	rm -rf $(VENV) $(VENV_COMPAT) $(ROOT)/build $(ROOT)/tests/output $(ROOT)/.ansible $(ROOT)/changelogs/.plugin-cache.yaml
+	rm -rf $(VENV) $(VENV_COMPAT) $(VENV_FIDELITY) $(ROOT)/build $(ROOT)/tests/output $(ROOT)/.ansible $(ROOT)/changelogs/.plugin-cache.yaml
 	find $(ROOT) -path $(ROOT)/.git -prune -o \( -name __pycache__ -o -name .pytest_cache -o -name .hypothesis \) -prune -print | xargs rm -rf

@@ -21,7 +21,7 @@ from ansible_collections.backupops.jobs.plugins.module_utils._commvault_record i
 from ansible_collections.backupops.jobs.plugins.module_utils._match import host_matches
 from ansible_collections.backupops.jobs.plugins.module_utils._record import protects
 from ansible_collections.backupops.jobs.plugins.module_utils._time import iso_moment
-from ansible_collections.backupops.jobs.plugins.module_utils._session import ApiError
+from ansible_collections.backupops.jobs.plugins.module_utils._session import ApiError, SettingsRefused
 
 TOKEN_PREFIXES = ("QSDK ", "SAML ", "Bearer ")
 # Every job type, so that a restore running on a host is seen too (without a filter only backups are listed).
@@ -80,8 +80,9 @@ class CommvaultClient:
             locked = ""
             if isinstance(doc, dict) and str(doc.get("isAccountLocked", "")).lower() in ("true", "1"):
                 locked = " The account is locked for %s more second(s)." % doc.get("remainingLockTime", "some")
-            raise self.session.error("Commvault at %s refused the login for %r: %s.%s Check username, password and domain; "
-                                     "the login was tried once and not retried." % (self.session.base_url, self._user(), why, locked))
+            raise CommvaultLoginRefused(self.session.scrub(
+                "Commvault at %s refused the login for %r: %s.%s Check username, password and domain; "
+                "the login was tried once and not retried." % (self.session.base_url, self._user(), why, locked)))
         self.token = _with_prefix(token)
         self.session.add_secret(token)
         self.session.add_secret(self.token)
@@ -116,11 +117,11 @@ class CommvaultClient:
             if attempt == 2 or not (self.username and self.password):
                 raise self.session.error(
                     "Commvault at %s rejected the token (HTTP 401) on %s: it has expired or is not valid. %s"
-                    % (self.session.base_url, path, "Give a fresh auth_token, or username and password so the module can log in again."
+                    % (self.session.base_url, path, "Give a fresh auth_token, or username and password so that a new login can be made."
                        if not self.password else "A new login was rejected too."), status=401, url=url)
             if not self.own_token:
                 self.session.warnings.append(
-                    "Commvault at %s rejected the auth_token given (HTTP 401); the module logged in with username and "
+                    "Commvault at %s rejected the auth_token given (HTTP 401); logged in with username and "
                     "password instead. Give a fresh auth_token, or leave it out." % self.session.base_url)
             self._renew(token)
         return None  # not reached: the loop returns or raises
@@ -197,6 +198,9 @@ class CommvaultClient:
                 doc = parse_xml(reply.body)
             else:
                 doc = reply.json()
+                if b'"@' in reply.body:
+                    # Older Web Servers write their XML as JSON, attributes as "@"-keys: read them as parse_xml does.
+                    doc = _plain_keys(doc)
         except ValueError as e:
             what = "XML it refused or could not read" if text.startswith("<") else "a body that is neither JSON nor XML"
             raise self.session.error("Commvault at %s answered %s with HTTP %d and %s (%s): %r"
@@ -214,15 +218,21 @@ class CommvaultClient:
         return "%s\\%s" % (self.domain, self.username) if self.domain else self.username
 
 
+class CommvaultLoginRefused(SettingsRefused):
+    """The Web Server answered the login without a token: a caller that polls must stop, never log in again."""
+
+
 class CommvaultJobs:
     """The jobs one query selects: ids read with JobDetails, clients' jobs from one listing; read again on each poll."""
 
     def __init__(self, client, job_ids=None, clients=None, finished_within=48, api_format="auto", commcell_id=None,
-                 concurrency=8):
+                 concurrency=8, detail_listed=None):
         self.client = client
         self.job_ids, self.clients = job_ids or [], clients or []
         self.finished_within, self.api_format, self.commcell_id = finished_within, api_format, commcell_id
         self.concurrency = concurrency
+        # Which listed jobs finish() reads with JobDetails: a predicate on the listed record; None reads them all.
+        self.detail_listed = detail_listed
         self.details, self.reasons, self.missing_clients = {}, {}, []
 
     def select(self):
@@ -244,7 +254,8 @@ class CommvaultJobs:
 
     def finish(self, records):
         """Listed jobs detailed once at the end, so their objects and figures are complete."""
-        listed = [record["id"] for record in records if record["id"] not in self.details]
+        listed = [record["id"] for record in records if record["id"] not in self.details
+                  and (self.detail_listed is None or self.detail_listed(record))]
         if listed:
             self._detail(listed)
         return [self.details.get(record["id"], record) for record in records]
@@ -309,6 +320,16 @@ class CommvaultJobs:
         return job_id not in self.reasons
 
 
+def virtualization_job(record):
+    """True for a listed job of a Virtual Server subclient: only its JobDetails names the VMs it protects."""
+    raw = record.get("raw")
+    summary = raw.get("jobSummary", raw) if isinstance(raw, dict) else None
+    subclient = summary.get("subclient") if isinstance(summary, dict) else None
+    if not isinstance(subclient, dict):
+        return False
+    return str(subclient.get("appName") or "").strip().lower() == "virtual server" or str(subclient.get("applicationId")) == "106"
+
+
 def _finish_rank(record):
     """Order of finished runs: by finish time, then by id."""
     finished = iso_moment(record["finished_at"])
@@ -326,6 +347,15 @@ def _int(value):
         return int(value)
     except (TypeError, ValueError, OverflowError):
         return None
+
+
+def _plain_keys(value):
+    """``value`` with the "@" of every "@"-key dropped, at every depth."""
+    if isinstance(value, dict):
+        return dict((key[1:] if key.startswith("@") else key, _plain_keys(item)) for key, item in value.items())
+    if isinstance(value, list):
+        return [_plain_keys(item) for item in value]
+    return value
 
 
 def _b64(text):

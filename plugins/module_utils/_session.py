@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 import traceback
+from urllib.parse import urljoin, urlsplit
 
 try:
     import requests
@@ -29,6 +30,10 @@ else:
 
 USER_AGENT = "backupops.jobs/0.1.0"
 RETRY_STATUSES = frozenset((502, 503, 504))
+REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
+# Only these keep the method and body; requests turns a 301/302/303 POST into a GET.
+FOLLOWED_REDIRECTS = frozenset((307, 308))
+MAX_REDIRECTS = 3
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 8.0
 MASK = "********"
@@ -45,6 +50,10 @@ class ApiError(Exception):
 
     def __str__(self):
         return self.message
+
+
+class SettingsRefused(ApiError):
+    """The server (or TLS) refused what the settings say - a login, a certificate, a tenant: trying again cannot help."""
 
 
 class Reply:
@@ -117,9 +126,9 @@ class ApiSession:
             text = text.replace(secret, MASK)
         return text
 
-    def error(self, message, status=None, url=None):
-        """An ApiError whose message is scrubbed of secrets."""
-        return ApiError(self.scrub(message), status=status, url=url)
+    def error(self, message, status=None, url=None, kind=None):
+        """An ApiError (or ``kind``, a subclass) whose message is scrubbed of secrets."""
+        return (kind or ApiError)(self.scrub(message), status=status, url=url)
 
     def request(self, method, url, login=False, **kwargs):
         """Send one request and read the whole reply, retrying what is safe to retry.
@@ -128,6 +137,9 @@ class ApiSession:
         ``retries`` more times with exponential backoff. A login (``login=True``) is retried only
         when the server cannot have seen the credentials (no connection, or a gateway status), so
         a wrong password is never sent twice. TLS failures are never retried.
+
+        Redirects: a 307/308 to the same scheme, host and port is followed (with a warning naming the
+        new root); any other redirect is an ApiError naming the root to put in ``url``.
         """
         kwargs.setdefault("timeout", self.timeout)
         # Per request, so REQUESTS_CA_BUNDLE in the environment cannot override ca_path or validate_certs.
@@ -136,7 +148,7 @@ class ApiSession:
         while True:
             attempt += 1
             try:
-                return self._send(method, url, **kwargs)
+                return self._follow(method, url, self._send(method, url, **kwargs), kwargs)
             except _Retryable as failure:
                 if login and not failure.unsent:
                     raise self.error("%s %s failed: %s. Logins are not retried once the server may have seen them.%s"
@@ -147,16 +159,49 @@ class ApiSession:
                                      status=failure.status, url=url)
                 self._sleep(failure.retry_after or min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** (attempt - 1)))
 
+    def _follow(self, method, url, reply, kwargs):
+        """``reply``, or the reply at the end of same-origin 307/308 redirects; ApiError for any other redirect."""
+        asked = url
+        for _hop in range(MAX_REDIRECTS):
+            if reply.status not in REDIRECT_STATUSES:
+                return reply
+            target = urljoin(url, reply.headers.get("Location") or "")
+            root = self._moved_root(asked, target)
+            if reply.status not in FOLLOWED_REDIRECTS or not _same_origin(url, target):
+                why = ("a %d would turn the request into a GET without its body" % reply.status
+                       if reply.status not in FOLLOWED_REDIRECTS else "the credentials must not go to another host")
+                raise self.error("%s %s answered HTTP %d, a redirect to %s; it is not followed (%s). Put %s in url."
+                                 % (method, url, reply.status, target, why, root), status=reply.status, url=url)
+            warning = "url %s redirects to %s (HTTP %d): put %s in url to save the redirect." % (self.base_url, root, reply.status, root)
+            if warning not in self.warnings:
+                self.warnings.append(warning)
+            # The query string rides along in params; the Location's own copy would double it.
+            url = target.split("?", 1)[0] if kwargs.get("params") else target
+            reply = self._send(method, url, **kwargs)
+        if reply.status in REDIRECT_STATUSES:
+            raise self.error("%s %s redirected more than %d times; put the final web service root in url."
+                             % (method, url, MAX_REDIRECTS), status=reply.status, url=url)
+        return reply
+
+    def _moved_root(self, url, target):
+        """What ``url``'s base becomes at ``target``: the target less the path ``url`` has beyond the base (or the target)."""
+        tail = url[len(self.base_url):] if url.startswith(self.base_url) else ""
+        target_path = target.split("?", 1)[0].split("#", 1)[0]
+        if tail and target_path.lower().endswith(tail.lower()):
+            target_path = target_path[:-len(tail)]
+        return target_path.rstrip("/")
+
     def _send(self, method, url, **kwargs):
         try:
-            response = self.http.request(method, url, stream=True, **kwargs)
+            # Redirects are ours to judge (_follow): requests would re-send the Authtoken to any host.
+            response = self.http.request(method, url, stream=True, allow_redirects=False, **kwargs)
             try:
                 body = self._read(response, url)
             finally:
                 response.close()
         except requests.exceptions.SSLError as e:
             # SSLError is a ConnectionError: caught first, it is reported as what it is and not retried.
-            raise self.error("TLS to %s failed: %s. %s" % (url, _reason(e), self._tls_hint(_reason(e))), url=url)
+            raise self.error("TLS to %s failed: %s. %s" % (url, _reason(e), self._tls_hint(_reason(e))), url=url, kind=SettingsRefused)
         except requests.exceptions.ConnectTimeout as e:
             raise _Retryable("no connection within %ss (%s)" % (self.timeout, _reason(e)), unsent=True)
         except requests.exceptions.ReadTimeout:
@@ -223,6 +268,18 @@ def check_url(url):
     if "@" in url.split("://", 1)[1].split("/", 1)[0]:
         raise ApiError("url must not carry credentials; use username and password.")
     return url
+
+
+def _same_origin(url, target):
+    """Same scheme, host and port (the default port of the scheme when none is given)."""
+    first, second = urlsplit(url), urlsplit(target)
+    defaults = {"http": 80, "https": 443}
+    try:
+        ports = [part.port or defaults.get(part.scheme.lower()) for part in (first, second)]
+    except ValueError:
+        return False
+    return (first.scheme.lower() == second.scheme.lower() and (first.hostname or "").lower() == (second.hostname or "").lower()
+            and ports[0] == ports[1])
 
 
 def _reason(error):

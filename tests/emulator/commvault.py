@@ -1,4 +1,4 @@
-"""Commvault Web Server emulation: Login/Logout/RenewLoginToken, JobDetails and the Job list, in JSON or XML."""
+"""Commvault Web Server emulation: Login/Logout/RenewLoginToken/WhoAmI, JobDetails, the job lists and CommServ, in JSON or XML."""
 
 import base64
 import binascii
@@ -8,18 +8,26 @@ import secrets
 import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
-from .exchange import TEXT_TYPE, Reply, html_reply, json_reply, text_reply, xml_reply
+from .exchange import HTML_TYPE, TEXT_TYPE, Reply, html_reply, json_reply, text_reply, xml_reply, xml_text
 from .scenario import COMMVAULT_BACKUP_KINDS, commvault_kind, stable_number, stable_uuid
 
 ROOTS = ("/SearchSvc/CVWebService.svc", "/webconsole/api", "/commandcenter/api")
-ENDPOINTS = ("Login", "Logout", "RenewLoginToken", "JobDetails", "Job")
+ENDPOINTS = ("Login", "Logout", "RenewLoginToken", "WhoAmI", "JobDetails", "Jobs", "Job", "CommServ")
+# The bare root is an endpoint too: cvpysdk accepts a web service only when GET <root>/ answers 200.
 PATH_RE = re.compile(
-    r"^(?:" + "|".join(re.escape(root) for root in ROOTS) + r")/(?P<endpoint>" + "|".join(ENDPOINTS) + r")(?:/(?P<job>\d+))?/?$",
+    r"^(?P<root>" + "|".join(re.escape(root) for root in ROOTS) + r")(?:/(?P<endpoint>" + "|".join(ENDPOINTS)
+    + r")(?:/(?P<job>\d+))?)?/?$",
     re.IGNORECASE,
 )
+ROOT_CALL = "Root"
 _ENDPOINT_NAMES = {name.lower(): name for name in ENDPOINTS}
-_METHODS = {"Login": "POST", "Logout": "POST", "RenewLoginToken": "POST", "JobDetails": "POST", "Job": "GET"}
+_METHODS = {"Login": "POST", "Logout": "POST", "RenewLoginToken": "POST", "WhoAmI": "POST", "JobDetails": "POST", "Jobs": "POST",
+            "Job": "GET", "CommServ": "GET", ROOT_CALL: "GET"}
+# POST Jobs "category" (cvpysdk job.py:597-601) as the GET Job jobCategory it means.
+_JOBS_CATEGORIES = {0: "All", 1: "Active", 2: "Finished"}
+REDIRECTED_ROOT, REDIRECT_TARGET_ROOT = "/webconsole/api", "/commandcenter/api"
 ROOT_ERROR_MESSAGE = ("JSON root object has multiple properties. The root object must have a single property in order to create "
                       "a valid XML document.")
 UNAUTHORIZED_TEXT = "Unauthorized: the authentication token is invalid or has expired."
@@ -34,10 +42,23 @@ _WRITTEN_SHARE = 0.2385
 _CLIENT_GROUPS = [{"_type_": 28, "clientGroupId": 1, "clientGroupName": "Infrastructure"}]
 
 
+def xml_converted(value):
+    """JSON as older Web Servers write it from their XML (pinkopy reads both: jobs.py:38-47, 84-105, clients.py:34-37):
+    attributes as "@"-keys with text values, an element that occurs once as an object rather than a list of one."""
+    if isinstance(value, dict):
+        return {key if isinstance(item, (dict, list)) else "@" + key: xml_converted(item) for key, item in value.items()}
+    if isinstance(value, list):
+        items = [xml_converted(item if isinstance(item, dict) else {"val": item}) for item in value]
+        return items[0] if len(items) == 1 else items
+    return xml_text(value)
+
+
 @dataclass
 class _Token:
     username: str
     last_used: float
+    # Idled out (or expired by a test): refused everywhere, but RenewLoginToken may still renew it.
+    expired: bool = False
 
 
 class CommvaultService:
@@ -70,7 +91,7 @@ class CommvaultService:
 
     def identify(self, request):
         match = PATH_RE.match(request.path)
-        request.call = _ENDPOINT_NAMES[match.group("endpoint").lower()]
+        request.call = _ENDPOINT_NAMES[match.group("endpoint").lower()] if match.group("endpoint") else ROOT_CALL
         request.parsed = int(match.group("job")) if match.group("job") else None
 
     @staticmethod
@@ -81,26 +102,39 @@ class CommvaultService:
         with self._lock:
             token = self._token_of(request)
             entry = self._tokens.get(token)
-            if entry is None:
+            if entry is None or entry.expired:
                 return None
             now = self.clock.now()
             if now - entry.last_used > self.config.token_idle_timeout:
-                del self._tokens[token]
+                entry.expired = True
                 return None
             if touch:
                 entry.last_used = now
             return token
+
+    def _renewable(self, token):
+        """The entry of a token RenewLoginToken may renew: a live one, or (renew_expired_token) one that idled out."""
+        entry = self._tokens.get(token)
+        if entry is None:
+            return None
+        if entry.expired or self.clock.now() - entry.last_used > self.config.token_idle_timeout:
+            entry.expired = True
+            return entry if self.config.renew_expired_token else None
+        return entry
 
     def is_authenticated(self, request):
         return self._live_token(request, touch=False) is not None
 
     def expire_carried(self, request):
         with self._lock:
-            self._tokens.pop(self._token_of(request), None)
+            entry = self._tokens.get(self._token_of(request))
+            if entry is not None:
+                entry.expired = True
 
     def expire_all(self):
         with self._lock:
-            self._tokens.clear()
+            for entry in self._tokens.values():
+                entry.expired = True
 
     @staticmethod
     def _wants_xml(request):
@@ -125,22 +159,44 @@ class CommvaultService:
     def handle(self, request, blocked_wait_ms=None):
         """Answer one request; blocked_wait_ms (a NAKIVO login fault) does not apply here."""
         del blocked_wait_ms
+        redirect = self.config.webconsole_redirect
+        if redirect is not None and request.path.lower().startswith(REDIRECTED_ROOT):
+            return self._redirect(request, redirect)
         endpoint = request.call
-        if request.method != _METHODS[endpoint]:
+        if request.method != _METHODS[endpoint] and not (endpoint == ROOT_CALL and request.method == "HEAD"):
             return html_reply(405, f"{endpoint} answers {_METHODS[endpoint]} only")
+        if endpoint == ROOT_CALL:
+            # Any 200 will do for cvpysdk (cvpysdk.py:138-147); the Web Server answers its root without a token.
+            return Reply(200, b"<html><head><title>Commvault REST API</title></head><body>REST API</body></html>", HTML_TYPE, "html")
         token = self._live_token(request, touch=True)
         request.authenticated = token is not None
         if endpoint == "Login":
             return self._login(request)
         if endpoint == "Logout":
-            return self._logout(token)
+            return self._logout(request)
+        if endpoint == "RenewLoginToken":
+            return self._renew(request)
         if token is None:
             return self._unauthorized()
-        if endpoint == "RenewLoginToken":
-            return self._renew(request, token)
+        if endpoint == "WhoAmI":
+            return self._who_am_i(request, token)
         if endpoint == "JobDetails":
             return self._job_details(request)
+        if endpoint == "Jobs":
+            return self._jobs_post(request)
+        if endpoint == "CommServ":
+            return self._commserv(request)
         return self._job_list(request)
+
+    def _redirect(self, request, redirect):
+        """webconsole/api moved to commandcenter/api (2024): the same path and query under the new root."""
+        host = request.header("Host") or ""
+        if redirect["host"]:
+            port = host.rsplit(":", 1)[1] if ":" in host.rsplit("]", 1)[-1] else ""
+            host = redirect["host"] + (":" + port if port else "")
+        query = "?" + urlencode(request.query, doseq=True) if request.query else ""
+        location = f"{'https' if self.tls else 'http'}://{host}{REDIRECT_TARGET_ROOT}{request.path[len(REDIRECTED_ROOT):]}{query}"
+        return html_reply(redirect["status"], f"Moved to {location}", headers=[("Location", location)])
 
     # ------------------------------------------------------------ authentication
 
@@ -197,15 +253,21 @@ class CommvaultService:
         }
         return self._reply(request, "DM2ContentIndexing_CheckCredentialResp", reply)
 
-    def _logout(self, token):
-        if token is None:
-            return text_reply("Invalid authorization token provided.")
+    def _logout(self, request):
+        """A logged-out token is gone for good: not even RenewLoginToken brings it back."""
         with self._lock:
-            self._tokens.pop(token, None)
+            token = self._live_token(request, touch=False)
+            if token is None:
+                return text_reply("Invalid authorization token provided.")
+            del self._tokens[token]
         return text_reply("User logged out")
 
-    def _renew(self, request, token):
-        """A new token for the same user; the old one stays valid until it idles out (renewals may race)."""
+    def _renew(self, request):
+        """A new token for the user of the token carried and of sessionId (cvpysdk.py:255-262 sends both, after a 401).
+
+        The old token stays valid until it idles out (renewals may race); with renew_expired_token (default) a token that
+        idled out is renewed too, as cvpysdk relies on (cvpysdk.py:494-499: it renews the token that just got its 401).
+        """
         try:
             fields = json.loads(request.body) if request.body.strip() else {}
         except ValueError:
@@ -213,11 +275,30 @@ class CommvaultService:
         asked = str(fields.get("sessionId") or "").strip() if isinstance(fields, dict) else ""
         new_token = f"QSDK {secrets.token_hex(24)}"
         with self._lock:
-            if asked and asked not in self._tokens:
+            carried = self._renewable(self._token_of(request))
+            if carried is None or (asked and self._renewable(asked) is None):
                 return self._unauthorized()
-            owner = self._tokens[token].username if token in self._tokens else "admin"
-            self._tokens[new_token] = _Token(owner, self.clock.now())
-        return self._reply(request, "App_RenewLoginTokenResponse", {"token": new_token, "userName": owner})
+            self._tokens[new_token] = _Token(carried.username, self.clock.now())
+        return self._reply(request, "App_RenewLoginTokenResponse", {"token": new_token, "userName": carried.username})
+
+    def _who_am_i(self, request, token):
+        """The token's user, as cvpysdk reads it for a token login (cvpysdk.py:338-347: user.userName, errorCode 0)."""
+        owner = self._tokens[token].username
+        index = next((number for number, user in enumerate(self.config.users) if user.username == owner), 0)
+        return self._reply(request, "CvEntities_ProcessingInstructionInfo",
+                           {"user": {"userName": owner, "userId": index + 1}, "errorCode": 0})
+
+    def _commserv(self, request):
+        """GET CommServ with the fields cvpysdk reads (commcell.py:1000-1039); versions as the Web Server writes them."""
+        info = self.config.commserv
+        release, feature, _maintenance = info["version"].split(".")
+        payload = {
+            "hostName": info["hostname"], "currentSPVersion": int(feature), "csVersionInfo": info["version"],
+            "releaseName": f"{release}.{feature}", "timeZone": f"0:0:{info['time_zone']}",
+            "csTimeZone": {"TimeZoneName": info["time_zone"]},
+            "commcell": {"commCellName": info["name"], "commCellId": 2, "csGUID": stable_uuid(info["name"]).upper()},
+        }
+        return self._reply(request, "App_GetCommServResponse", payload)
 
     # ------------------------------------------------------------ job details
 
@@ -244,7 +325,8 @@ class CommvaultService:
             if mode == "root_error" and len(fields) != 1:
                 return self._reply(request, "CVGui_GenericResp", {"errorCode": -1, "errorMessage": ROOT_ERROR_MESSAGE})
             if isinstance(fields.get("JobManager_JobDetailRequest"), dict):
-                fields = fields["JobManager_JobDetailRequest"]
+                # "@jobId" is the attribute in the .NET JSON-to-XML convention the Web Server reads (pinkopy jobs.py:127-132).
+                fields = {key[1:] if key.startswith("@") else key: value for key, value in fields["JobManager_JobDetailRequest"].items()}
             elif mode == "root_error":
                 return self._empty_detail(request)
         job_id = fields.get("jobId")
@@ -255,10 +337,16 @@ class CommvaultService:
     def _bad_request(self, request, message):
         return self._reply(request, "JobManager_JobDetailResponse", {"error": {"errList": [{"errorCode": 2, "errLogMessage": message}]}}, 400)
 
-    def _detail_reply(self, request, payload):
+    def _job_reply(self, request, root, payload):
+        """A job list or JobDetails reply; json_style xml_converted writes JSON the way older Web Servers convert their XML."""
         if self._wants_xml(request):
-            return xml_reply("JobManager_JobDetailResponse", payload)
-        return json_reply({"JobManager_JobDetailResponse": payload} if self.config.wrap_job_detail else payload)
+            return xml_reply(root, payload)
+        if self.config.json_style == "xml_converted":
+            return json_reply({root: xml_converted(payload)})
+        return json_reply({root: payload} if self.config.wrap_job_detail and root == "JobManager_JobDetailResponse" else payload)
+
+    def _detail_reply(self, request, payload):
+        return self._job_reply(request, "JobManager_JobDetailResponse", payload)
 
     def _empty_detail(self, request):
         if self._wants_xml(request):
@@ -491,6 +579,35 @@ class CommvaultService:
         value = str(request.header(name) or "").strip()
         return int(value) if value.isdigit() else default
 
+    def _jobs_post(self, request):
+        """POST Jobs, the job list cvpysdk's JobController reads (job.py:597-638 builds the body, job.py:700-775 reads the reply).
+
+        category 0/1/2, pagingConfig offset/limit sorted by jobId (sortDirection 1 newest first), jobFilter with
+        completedJobLookupTime, clientList and jobTypeList (empty: every kind). Same envelope as GET Job.
+        """
+        try:
+            body = json.loads(request.body) if request.body.strip() else {}
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return self._reply(request, "JobManager_JobListResponse", {"errorCode": 2, "errorMessage": "The request body is not a JSON object"}, 400)
+        paging = body.get("pagingConfig") if isinstance(body.get("pagingConfig"), dict) else {}
+        job_filter = body.get("jobFilter") if isinstance(body.get("jobFilter"), dict) else {}
+        query = {"jobCategory": _JOBS_CATEGORIES.get(body.get("category"), "All"),
+                 "jobFilter": ",".join(str(kind) for kind in job_filter.get("jobTypeList") or [])}
+        if job_filter.get("completedJobLookupTime") is not None:
+            query["completedJobLookupTime"] = str(job_filter["completedJobLookupTime"])
+        now = self.clock.now()
+        selected = self._selected_jobs(query, now)
+        client_ids = {entry.get("clientId") for entry in job_filter.get("clientList") or [] if isinstance(entry, dict)}
+        if client_ids:
+            selected = [job for job in selected if job.client_id in client_ids]
+        selected.sort(key=lambda job: job.id, reverse=paging.get("sortDirection", 1) == 1)
+        offset, limit = int(paging.get("offset") or 0), int(paging.get("limit") or 100)
+        payload = {"totalRecordsWithoutPaging": len(selected),
+                   "jobs": [{"jobSummary": self.job_summary(job, now)} for job in selected[offset:offset + limit]]}
+        return self._job_reply(request, "JobManager_JobListResponse", payload)
+
     def _job_list(self, request):
         now = self.clock.now()
         job_id = request.parsed
@@ -504,4 +621,4 @@ class CommvaultService:
             limit = self._paging_header(request, "limit", 100)
             page = selected[offset:offset + limit]
         payload = {"totalRecordsWithoutPaging": len(selected), "jobs": [{"jobSummary": self.job_summary(job, now)} for job in page]}
-        return self._reply(request, "JobManager_JobListResponse", payload)
+        return self._job_reply(request, "JobManager_JobListResponse", payload)

@@ -13,6 +13,7 @@ HTML_TYPE = "text/html; charset=utf-8"
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="no" ?>'
 
 _REASONS = {
+    301: "Moved Permanently", 302: "Found", 303: "See Other", 307: "Temporary Redirect", 308: "Permanent Redirect",
     400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
     429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
     504: "Gateway Timeout",

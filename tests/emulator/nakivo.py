@@ -100,6 +100,7 @@ class NakivoService:
             ("JobManagement", "run"): self._run_jobs,
             ("JobManagement", "stop"): self._stop_jobs,
             ("JobManagement", "enable"): self._enable_job,
+            ("LicensingManagement", "getLicenseInfo"): self._get_license_info,
         }
         self.reset(config)
 
@@ -359,6 +360,19 @@ class NakivoService:
         children = [{"uuid": tenant.uuid, "name": tenant.name, "id": index + 1, "enabled": True, "jobCount": len(tenant.space.jobs)}
                     for index, tenant in enumerate(tenants)]
         return {self.config.tenants_key: children, "total": len(children)}
+
+    def _get_license_info(self, call):
+        """The licence fields nakivo_prometheus_exporter reads (prom_parser.py:72-125); expiresIn in ms from now."""
+        del call
+        info = self.config.license
+        spaces = [self.config.root] + [tenant.space for tenant in self.config.tenants.values()]
+        protected = {obj.name for space in spaces for job in space.jobs.values() for obj in job.objects}
+        expires_in_ms = max(int((info["expires_in"] - self.clock.now()) * 1000), 0)
+        return {
+            "installed": info["installed"], "client": info["client"], "type": "SUBSCRIPTION", "usedVms": len(protected),
+            "usedSockets": info["sockets"], "usedEc2Instances": 0, "usedPhysicalServers": 0, "usedPhysicalWorkstations": 0,
+            "usedOffice365Users": 0, "usedOracleDatabases": 0, "usedMonitoredVms": 0, "expiresIn": expires_in_ms,
+        }
 
     # ------------------------------------------------------------ job control
 

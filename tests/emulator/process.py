@@ -1,8 +1,13 @@
-"""The emulator as a subprocess, for the demo, the benchmarks and the soak: its CPU is not theirs."""
+"""The emulator as a subprocess, for the demo, the benchmarks, the soak and the fidelity tests: its CPU is not theirs.
+
+Standard library only, and importable by file path: the fidelity tests load it that way from a venv where another
+``tests`` package shadows the collection's.
+"""
 
 from __future__ import annotations
 
 import json
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -13,17 +18,25 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class EmulatorProcess:
-    """``python -m tests.emulator`` on a random port; ``url`` is its first stdout line. Stopped with SIGTERM, always."""
+    """``python -m tests.emulator`` on a random port; ``url`` is its first stdout line. Stopped with SIGTERM, always.
 
-    def __init__(self, scenario):
+    ``python`` is the interpreter to run it with (one that has PyYAML, and trustme for ``tls``); with ``tls``,
+    ``ca_path`` is the CA it printed and the control API is verified against it.
+    """
+
+    def __init__(self, scenario, python=sys.executable, tls=False, cert_dir=None):
         # stderr to a file: a pipe nobody reads could fill up and stall the emulator in a long run.
         self._stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
-        self.proc = subprocess.Popen([sys.executable, "-m", "tests.emulator", "--scenario", str(scenario), "--port", "0"],
-                                     cwd=ROOT, stdout=subprocess.PIPE, stderr=self._stderr, text=True)
+        command = [str(python), "-m", "tests.emulator", "--scenario", str(scenario), "--port", "0"]
+        if tls:
+            command += ["--tls"] + (["--cert-dir", str(cert_dir)] if cert_dir else [])
+        self.proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=self._stderr, text=True)
         self.url = self.proc.stdout.readline().strip()
-        if not self.url.startswith("http"):
+        self.ca_path = self.proc.stdout.readline().strip().partition("ca=")[2] if tls else None
+        if not self.url.startswith("http") or (tls and not self.ca_path):
             self.stop()
             raise RuntimeError("the emulator did not start: %s" % self.stderr()[-2000:])
+        self._context = ssl.create_default_context(cafile=self.ca_path) if tls else None
 
     def __enter__(self):
         return self
@@ -36,7 +49,7 @@ class EmulatorProcess:
         data = json.dumps(payload if payload is not None else {}).encode() if method == "POST" else None
         request = urllib.request.Request(self.url + "/_emulator/" + name, data=data, method=method,
                                          headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as reply:  # nosec - the local emulator only
+        with urllib.request.urlopen(request, timeout=30, context=self._context) as reply:  # nosec - the local emulator only
             return json.loads(reply.read())
 
     def log(self):

@@ -20,6 +20,8 @@ nakivo:
   utc_offset: "+00:00"         # offset of the Director's dates, e.g. "+07:00" (ignored by z)
   cr_state_after_run: waiting  # waiting (WAITING_SCHEDULE/WAITING_DEMAND) | result (OK/FAILED/STOPPED) when idle after a run
   tenants_key: children        # children | items: where getTenants puts its list
+  license: {installed: true, client: Example Corp, expires_in: 31536000, sockets: 0}
+                               # LicensingManagement.getLicenseInfo; expires_in: job-clock seconds until it expires
   jobs: [JOB...]               # the Director's own jobs
   groups: [{id: 2, name: Web, parent: 1}]   # sub-groups; 1 is the root group "Jobs"
   generate: GEN | [GEN...]     # many jobs at once, see below
@@ -52,7 +54,13 @@ commvault:
   unknown_job: errlist         # errlist | empty: JobDetails for an id that does not exist
   json_job_details: ok         # ok | root_error | empty: how an old server treats a JSON JobDetails body
   wrap_job_detail: false       # JSON JobDetails wrapped in {"JobManager_JobDetailResponse": ...}
+  json_style: native           # native | xml_converted: JSON job lists and JobDetails as older servers convert their XML
+                               # (wrapped in the root element, "@"-keys with text values, a single item not in a list)
   progress_state_when_done: true   # a finished job's JobDetails still carries progressInfo.state
+  renew_expired_token: true    # RenewLoginToken also renews a token that idled out (never one logged out)
+  webconsole_redirect: null    # {status: 301|302|307|308, host: null}: /webconsole/api/... answers a redirect to
+                               # /commandcenter/api/... on the same host, or on `host` (same port) when given
+  commserv: {name: cs01, hostname: cs01.example.com, version: "11.36.12", time_zone: "(UTC) Coordinated Universal Time"}
   status_case: as_is           # as_is | lower | upper | spaced (lower case with doubled spaces)
   clients: [{name: db01.example.com, id: 11}]   # clients not listed get ids from 1001 up
   jobs: [CVJOB...]
@@ -417,6 +425,7 @@ class NakivoConfig:
     tenants_key: str
     root: NakivoSpace
     tenants: dict
+    license: dict = field(default_factory=dict)
 
 
 def _parse_nakivo_run(entry, path, job_objects):
@@ -593,9 +602,21 @@ def _parse_nakivo(data):
         tenants_key=section.choice("tenants_key", ("children", "items"), "children"),
         root=_parse_nakivo_space(section),
         tenants=tenants,
+        license=_parse_nakivo_license(section.mapping("license")),
     )
     section.done()
     return config
+
+
+def _parse_nakivo_license(section):
+    license_info = {
+        "installed": section.get("installed", True, kind=bool),
+        "client": section.get("client", "Example Corp", kind=str),
+        "expires_in": float(section.get("expires_in", 365 * 86400, kind=float)),
+        "sockets": section.get("sockets", 0, kind=int, minimum=0),
+    }
+    section.done()
+    return license_info
 
 
 # ---------------------------------------------------------------- Commvault
@@ -721,6 +742,10 @@ class CommvaultConfig:
     status_case: str
     clients: dict
     jobs: dict
+    renew_expired_token: bool = True
+    json_style: str = "native"
+    webconsole_redirect: dict | None = None
+    commserv: dict = field(default_factory=dict)
 
 
 def _default_final_percent(result):
@@ -859,9 +884,38 @@ def _parse_commvault(data):
         status_case=section.choice("status_case", ("as_is", "lower", "upper", "spaced"), "as_is"),
         clients=clients,
         jobs=jobs,
+        renew_expired_token=section.get("renew_expired_token", True, kind=bool),
+        json_style=section.choice("json_style", ("native", "xml_converted"), "native"),
+        webconsole_redirect=_parse_redirect(section),
+        commserv=_parse_commserv(section.mapping("commserv")),
     )
     section.done()
     return config
+
+
+def _parse_redirect(section):
+    if section.get("webconsole_redirect", None, nullable=True) is None:
+        return None
+    redirect = section.mapping("webconsole_redirect")
+    status = redirect.get("status", 308, kind=int)
+    if status not in (301, 302, 303, 307, 308):
+        redirect.fail("status", f"a redirect status (301, 302, 303, 307, 308), got {status!r}")
+    parsed = {"status": status, "host": redirect.get("host", None, kind=str, nullable=True)}
+    redirect.done()
+    return parsed
+
+
+def _parse_commserv(section):
+    commserv = {
+        "name": section.get("name", "cs01", kind=str),
+        "hostname": section.get("hostname", "cs01.example.com", kind=str),
+        "version": section.get("version", "11.36.12", kind=str),
+        "time_zone": section.get("time_zone", "(UTC) Coordinated Universal Time", kind=str),
+    }
+    if len(commserv["version"].split(".")) != 3 or not all(part.isdigit() for part in commserv["version"].split(".")):
+        section.fail("version", f"expected release.feature.maintenance numbers such as 11.36.12, got {commserv['version']!r}")
+    section.done()
+    return commserv
 
 
 # ---------------------------------------------------------------- whole scenario

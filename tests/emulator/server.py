@@ -13,13 +13,17 @@ import traceback
 from urllib.parse import parse_qs, urlsplit
 
 from .commvault import CommvaultService
-from .exchange import Request, apply_body_fault, html_reply, json_reply
+from .exchange import HTML_TYPE, Reply, Request, apply_body_fault, html_reply, json_reply
 from .faults import MODIFIER_KINDS, FaultSet, FaultSpecError
 from .nakivo import NakivoService
 from .scenario import JobClock, load_scenario
 
 CONTROL_PREFIX = "/_emulator"
 VENDORS = ("nakivo", "commvault")
+WEB_UI_CALL = "WebUI"
+# The Director's web UI answers GET / with 200, and nakivo_prometheus_exporter opens its session there
+# (ofunctions/requestor/__init__.py:239-270, called from nakivo_api.py:46-51): any page will do.
+WEB_UI_PAGE = b"<!DOCTYPE html><html><head><title>Backup console</title></head><body><div id=\"app\"></div></body></html>"
 
 
 class _Server(http.server.ThreadingHTTPServer):
@@ -302,6 +306,8 @@ class Emulator:
         if service is not None:
             request.vendor = service.vendor
             service.identify(request)
+        elif request.path == "/":
+            request.call = WEB_UI_CALL
         applied = self.faults.pick(request.vendor, request.call, request.path, request.method)
         # Logged on arrival (ended/status still None), so a request the client gave up on is already in the log.
         entry = {
@@ -351,6 +357,8 @@ class Emulator:
                 return None, "drop"
             headers = [] if outcome["retry_after"] is None else [("Retry-After", str(outcome["retry_after"]))]
             return html_reply(outcome["status"], headers=headers), "full"
+        if service is None and request.call == WEB_UI_CALL and request.method in ("GET", "HEAD"):
+            return Reply(200, WEB_UI_PAGE, HTML_TYPE, "html"), "full"
         if service is None:
             return html_reply(404, f"No emulated endpoint at {request.path}"), "full"
         try:
@@ -380,7 +388,8 @@ class Emulator:
 
     def _control_route(self, method, name, payload):
         if (method, name) == ("GET", "health"):
-            return json_reply({"status": "ok", "url": self.url, "tls": self.tls, "ca_path": self.ca_path, "clock": self.clock.now()})
+            return json_reply({"status": "ok", "url": self.url, "tls": self.tls, "ca_path": self.ca_path, "clock": self.clock.now(),
+                               "epoch": self.clock.wall(0)})
         if (method, name) == ("GET", "log"):
             return json_reply(self.log)
         if (method, name) == ("GET", "stats"):

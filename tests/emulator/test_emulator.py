@@ -1,6 +1,7 @@
 """Self-tests of the emulator over real HTTP (http.client only), fast enough to run before every other suite."""
 
 import base64
+import contextlib
 import http.client
 import json
 import os
@@ -808,7 +809,9 @@ def test_control_api(emu):
         status, _headers, reply = client.request(method, f"/_emulator/{name}", body, {"Content-Type": "application/json"})
         return status, json.loads(reply)
 
-    assert control("GET", "health") == (200, {"status": "ok", "url": emu.url, "tls": False, "ca_path": None, "clock": pytest.approx(0, abs=5)})
+    health = {"status": "ok", "url": emu.url, "tls": False, "ca_path": None, "clock": pytest.approx(0, abs=5),
+              "epoch": pytest.approx(emu.clock.wall(0))}
+    assert control("GET", "health") == (200, health)
     assert control("POST", "faults", {"kind": "status", "status": 502})[0] == 200
     assert control("POST", "faults", {"kind": "nonsense"})[0] == 400
     assert client.rpc("AuthenticationManagement", "isLogged", [])[0] == 502
@@ -827,17 +830,24 @@ def test_control_api(emu):
 
 # ---------------------------------------------------------------- CLI, TLS, scenarios
 
-def _start_cli(*args):
+@contextlib.contextmanager
+def cli(*args, scenario_name="basic"):
+    """``python -m tests.emulator`` with ``args``, killed and its pipes closed however the test ends."""
     process = subprocess.Popen(  # pylint: disable=consider-using-with
-        [sys.executable, "-m", "tests.emulator", "--scenario", "basic", *args],
+        [sys.executable, "-m", "tests.emulator", "--scenario", scenario_name, *args],
         cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    return process
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stdout.close()
+        process.stderr.close()
 
 
 def test_cli_prints_url_and_stops_on_sigterm():
-    process = _start_cli()
-    try:
+    with cli() as process:
         url = process.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:")
         parts = urlsplit(url)
@@ -847,26 +857,15 @@ def test_cli_prints_url_and_stops_on_sigterm():
         conn.close()
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=5) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.stdout.close()
-        process.stderr.close()
 
 
 def test_cli_tls_prints_ca_path(tmp_path):
-    process = _start_cli("--tls", "--cert-dir", str(tmp_path))
-    try:
+    with cli("--tls", "--cert-dir", str(tmp_path)) as process:
         url = process.stdout.readline().strip()
         ca_line = process.stdout.readline().strip()
         assert url.startswith("https://127.0.0.1:") and ca_line == f"ca={tmp_path / 'emulator-ca.pem'}"
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=5) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.stdout.close()
-        process.stderr.close()
 
 
 def test_tls_with_ca_file_and_secure_cookie():

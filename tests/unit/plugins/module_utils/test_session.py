@@ -166,3 +166,65 @@ def test_a_certificate_for_another_name_is_refused():
         with pytest.raises(ApiError) as failure:
             session(emu.url, ca_path=emu.ca_path).request("POST", emu.url + "/c/router", json=HEALTH)
         assert "TLS to" in str(failure.value)
+
+
+# ---------------------------------------------------------------- redirects (webconsole/api moved to commandcenter/api)
+
+TOKEN = "QSDK 00112233445566778899aabbccddeeff00112233445566778899"
+
+
+def moved_webconsole(status, host=None):
+    """A Web Server whose /webconsole/api answers ``status`` to /commandcenter/api (on ``host``, same port, when given)."""
+    return Emulator(dict(commvault=dict(users=[dict(username="admin", password="pw")], preset_tokens=[TOKEN],
+                                        jobs=[dict(id=7, client="db01.example.com")],
+                                        webconsole_redirect=dict(status=status, host=host))))
+
+
+def cv_calls(emu):
+    return [(entry["path"], entry["status"]) for entry in emu.log if entry["vendor"] == "commvault"]
+
+
+@pytest.mark.parametrize("status", [307, 308])
+def test_a_same_host_307_or_308_is_followed_with_method_body_and_token(status):
+    with moved_webconsole(status) as emu:
+        http = session(emu.url + "/webconsole/api")
+        reply = http.request("POST", emu.url + "/webconsole/api/JobDetails", json={"jobId": 7},
+                             headers={"Authtoken": TOKEN, "Accept": "application/json"})
+        assert reply.status == 200 and reply.json()["job"]["jobDetail"]["generalInfo"]["jobId"] == 7
+        assert cv_calls(emu) == [("/webconsole/api/JobDetails", status), ("/commandcenter/api/JobDetails", 200)]
+        followed = emu.log[-1]
+        assert followed["method"] == "POST" and followed["headers"]["Authtoken"] == TOKEN
+        assert http.warnings == ["url %s/webconsole/api redirects to %s/commandcenter/api (HTTP %d): put %s/commandcenter/api in "
+                                 "url to save the redirect." % (emu.url, emu.url, status, emu.url)]
+
+
+def test_a_followed_redirect_keeps_the_query_once():
+    with moved_webconsole(308) as emu:
+        reply = session(emu.url + "/webconsole/api").request(
+            "GET", emu.url + "/webconsole/api/Job", params={"jobCategory": "All", "jobFilter": "Backup"},
+            headers={"Authtoken": TOKEN, "Accept": "application/json"})
+        assert [job["jobSummary"]["jobId"] for job in reply.json()["jobs"]] == [7]
+        assert emu.log[-1]["query"] == {"jobCategory": "All", "jobFilter": "Backup"}
+
+
+@pytest.mark.parametrize("status", [301, 302, 303])
+def test_a_redirect_that_would_turn_a_post_into_a_get_is_refused_naming_the_new_root(status):
+    with moved_webconsole(status) as emu:
+        with pytest.raises(ApiError) as failure:
+            session(emu.url + "/webconsole/api").request(
+                "POST", emu.url + "/webconsole/api/JobDetails", json={"jobId": 7}, headers={"Authtoken": TOKEN})
+        assert "answered HTTP %d" % status in str(failure.value) and "GET without its body" in str(failure.value)
+        assert str(failure.value).endswith("Put %s/commandcenter/api in url." % emu.url)
+        assert failure.value.status == status
+        assert cv_calls(emu) == [("/webconsole/api/JobDetails", status)]
+
+
+def test_a_redirect_to_another_host_is_refused_so_the_token_stays_home():
+    with moved_webconsole(307, host="localhost") as emu:
+        elsewhere = "http://localhost:%d/commandcenter/api" % emu.port
+        with pytest.raises(ApiError) as failure:
+            session(emu.url + "/webconsole/api").request(
+                "POST", emu.url + "/webconsole/api/JobDetails", json={"jobId": 7}, headers={"Authtoken": TOKEN})
+        assert "must not go to another host" in str(failure.value)
+        assert str(failure.value).endswith("Put %s in url." % elsewhere)
+        assert cv_calls(emu) == [("/webconsole/api/JobDetails", 307)]
