@@ -12,7 +12,7 @@ import re
 
 from ansible_collections.backupops.jobs.plugins.module_utils._match import host_matches, name_matches
 from ansible_collections.backupops.jobs.plugins.module_utils._nakivo_record import nakivo_record
-from ansible_collections.backupops.jobs.plugins.module_utils._session import ApiError
+from ansible_collections.backupops.jobs.plugins.module_utils._session import ApiError, SettingsRefused
 
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 SESSION_COOKIES = ("JSESSIONID",)
@@ -66,19 +66,19 @@ class NakivoClient:
             return
         can_try = data.get("canTry") if isinstance(data.get("canTry"), dict) else {}
         if result == "FAIL_BLOCKED_WAIT":
-            raise self.session.error(
+            raise NakivoLoginRefused(self.session.scrub(
                 "The NAKIVO Director at %s blocks logins for %r after too many failures; %s before trying again. "
-                "The module does not retry logins, so it will not extend the block."
-                % (self.session.base_url, self.username, _wait_words(can_try.get("waitTimeLeft"))))
+                "Logins are never retried, so this does not extend the block."
+                % (self.session.base_url, self.username, _wait_words(can_try.get("waitTimeLeft")))))
         if result == "FAIL_OTHER":
             attempts = can_try.get("failedAttempts")
-            raise self.session.error(
+            raise NakivoLoginRefused(self.session.scrub(
                 "The NAKIVO Director at %s refused the login for %r: %s%s. Check username and password; "
-                "the login was tried once and not retried, so the account is not locked by this module."
+                "the login was tried once and not retried, so it cannot lock the account."
                 % (self.session.base_url, self.username, data.get("reason") or "wrong username or password",
-                   " (failed attempts so far: %s)" % attempts if attempts is not None else ""))
-        raise self.session.error("The NAKIVO Director at %s answered the login with an unexpected result %r."
-                                 % (self.session.base_url, data.get("result")))
+                   " (failed attempts so far: %s)" % attempts if attempts is not None else "")))
+        raise NakivoLoginRefused(self.session.scrub("The NAKIVO Director at %s answered the login with an unexpected result %r."
+                                                    % (self.session.base_url, data.get("result"))))
 
     def logout(self):
         """End the session if one is open; a failure to log out is not worth failing the task for."""
@@ -146,7 +146,7 @@ class NakivoClient:
                 return item["uuid"]
         known = ", ".join(sorted(str(t.get("name")) for t in tenants if isinstance(t, dict))) or "none"
         raise self.session.error("The NAKIVO Director at %s has no tenant %r (tenants: %s). Give the tenant's UUID or exact name."
-                                 % (self.session.base_url, tenant, known))
+                                 % (self.session.base_url, tenant, known), kind=SettingsRefused)
 
     def _root_call(self, action, method, data):
         router, self.router = self.router, self.root_router
@@ -185,6 +185,10 @@ class NakivoClient:
         words = "; ".join(str(envelope.get(key)) for key in ("message", "cause") if envelope.get(key))
         return _VendorException(self.session.scrub("The NAKIVO Director at %s refused %s: %s"
                                                    % (self.session.base_url, what, words or "no message")))
+
+
+class NakivoLoginRefused(SettingsRefused):
+    """The Director answered the login and did not let the user in: a caller that polls must stop, never log in again."""
 
 
 class _VendorException(ApiError):

@@ -175,7 +175,7 @@ def nakivo_cases():
         Case("nakivo", "session_lost_twice", dict(job_ids=[1]), "failed", ("dropped the session again right after a new login",),
              faults=(fault("expire_session", info, count=2),), attempts={NK_LOGIN: 2, info: 2}),
         # Logins: blocked, wrong password (one login, never another, no logout of a session that never was).
-        Case("nakivo", "login_blocked", dict(ok, retries=3), "failed", ("blocks logins", "wait about 90 second(s)", "does not retry"),
+        Case("nakivo", "login_blocked", dict(ok, retries=3), "failed", ("blocks logins", "wait about 90 second(s)", "never retried"),
              faults=(fault("login_blocked", NK_LOGIN, wait_ms=90000),), attempts={NK_LOGIN: 1, info: 0, NK_LOGOUT: 0}),
         Case("nakivo", "wrong_password", dict(ok, retries=3, wait=True), "failed", ("refused the login for 'admin'", "tried once"),
              password=NK_WRONG, attempts={NK_LOGIN: 1, info: 0, NK_LOGOUT: 0}),
