@@ -54,7 +54,8 @@ def _worst(states):
     return min(states, key=lambda s: _SEVERITY.index(s) if s in _SEVERITY else 1)
 
 
-def _accepted_states(accept_warning, accept_partial):
+def accepted_states(accept_warning, accept_partial):
+    """The finished states that count as a success under the gate's accept_warning and accept_partial options."""
     accepted = {"succeeded"}
     if accept_warning:
         accepted.add("warning")
@@ -271,6 +272,17 @@ def _name_keys(name):
     return (name,)
 
 
+def host_state(judged):
+    """The state that decides for the host of one verdict: while a job that holds it is active, that job's state;
+    else the worst of its deciding runs' host states; None when no protecting job touches the host."""
+    jobs = judged.get("jobs") or []
+    active = [job for job in jobs if job.get("active") and job.get("decides")]
+    if active:
+        return active[0].get("state")
+    states = [job.get("host_state") or "unknown" for job in jobs if job.get("decides") and protects(job)]
+    return _worst(states) if states else None
+
+
 def verdicts(result, hosts, **options):
     """{host: verdict} for many hosts of one query result; ``hosts`` maps each host to its objects (None: its name)."""
     jobs = result.get("jobs") if isinstance(result, dict) else None
@@ -335,7 +347,7 @@ def verdict(result, host, objects=None, job_ids=None, job_names=None, require_jo
                                     "under the name the backup server knows" % (
                                         host, ", ".join(patterns),
                                         "; only jobs that do not protect it touch it: %s" % others if others else ""), jobs)
-    accepted = _accepted_states(accept_warning, accept_partial)
+    accepted = accepted_states(accept_warning, accept_partial)
     problems = []
     for record in deciding:
         if require_success and record["host_state"] not in accepted:

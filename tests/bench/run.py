@@ -16,6 +16,10 @@ not be measured at all.
   waiting      job_info wait: true, wait_sleep 2: the last poll at most wait_sleep + 1 s after the job finished
   role         maintenance_gate over 200 hosts vs 1 host: one login, same requests per poll; cost per extra host
                <= 1.15x ansible's floor (a role of the same shape of set_facts), alternated, >= 3 pairs
+  inventory    ansible-inventory --list of backupops.jobs.nakivo over 1,000 jobs x 10 VMs vs a static YAML inventory of the
+               same hosts and variables: <= 1.5x, from the plugin's cache <= 1.1x (tests/bench/inventory.py)
+  events       polls of the event source backupops.jobs.job_events over 1,000 NAKIVO jobs: one getJobInfo per poll, plus
+               one getGroupInfo to select by name or all, as for 10 jobs; CPU per poll <= 600 ms (tests/bench/events.py)
 
 Run it from the collection root (ansible_collections/backupops/jobs) with ANSIBLE_COLLECTIONS_PATH set, as
 `make bench` does. Options: --quick (fewer repetitions), --only NAME (repeatable), --json FILE, --forks N.
@@ -59,9 +63,10 @@ LOGIN = "AuthenticationManagement.login"
 GET_JOB_INFO = "JobSummaryManagement.getJobInfo"
 # Repetitions per figure: (full run, --quick). A 200-host play of the role takes 40 s to 2 min on 2 cores:
 # two pairs per platform keep the bench near 7 minutes (--repeat N asks for more).
-REPEAT = {"task": (7, 3), "handwritten": (5, 2), "batching": (3, 2), "role": (2, 1), "replies": (3, 1)}
+REPEAT = {"task": (7, 3), "handwritten": (5, 2), "batching": (3, 2), "role": (2, 1), "replies": (3, 1), "inventory": (2, 1),
+          "events": (10, 3)}
 # In this order: the in-process figure before the 200-host plays, whose 50 forks leave the machine loaded for a while.
-FIGURES = ("task", "handwritten", "batching", "replies", "waiting", "role")
+FIGURES = ("task", "handwritten", "batching", "replies", "waiting", "role", "inventory", "events")
 
 
 class Row:
@@ -449,6 +454,20 @@ class Bench:
         self.add(Row("6 wait: job finished -> last poll", "%.2f s (exit %.2f s, %d polls)" % (last_poll, exit_lag, len(polls)),
                      "<= %d s" % (sleep + 1), last_poll / (sleep + 1), ok, waited=result.get("waited"), polls=len(polls),
                      logout_lag=exit_lag))
+
+    # ------------------------------------------------------------------ 7. inventory plugin
+
+    def figure_inventory(self):
+        import inventory  # noqa: E402  pylint: disable=import-outside-toplevel  # tests/bench/inventory.py
+
+        inventory.figure(self, NAKIVO_USER, Row)
+
+    # ------------------------------------------------------------------ 8. event source
+
+    def figure_events(self):
+        import events  # noqa: E402  pylint: disable=import-outside-toplevel  # tests/bench/events.py
+
+        events.figure(self, Row)
 
     # ------------------------------------------------------------------ the run
 
