@@ -1,19 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, backupops.jobs contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Connection options of both vendors, defined once, and a logged-in client from them, for any caller.
+"""Connection options of both vendors, defined once, checked and turned into a session, for any caller.
 
 Private to the backupops.jobs collection: not a public API, it may change at any time.
 Modules (through ``_options``), inventory plugins and event sources use it alike; it imports nothing
-from ``ansible.*``. Documented in the doc fragments ``backupops.jobs.nakivo`` and ``backupops.jobs.commvault``.
+from ``ansible.*`` and no vendor's client, so a module of one vendor loads only its own (``_clients`` has both). Documented in the doc fragments ``backupops.jobs.nakivo`` and ``backupops.jobs.commvault``.
 """
 
 from __future__ import annotations
 
 import os
 
-from ansible_collections.backupops.jobs.plugins.module_utils._commvault import CommvaultClient
-from ansible_collections.backupops.jobs.plugins.module_utils._nakivo import NakivoClient
 from ansible_collections.backupops.jobs.plugins.module_utils._session import REQUESTS_IMPORT_ERROR, ApiError, ApiSession
 
 PLATFORMS = ("nakivo", "commvault")
@@ -85,13 +83,3 @@ def open_session(settings, pool_size=10, on_secret=None):
                       timeout=settings.get("timeout", 30), retries=settings.get("retries", 3),
                       max_response_bytes=settings.get("max_response_mb", 256) * 1024 * 1024,
                       pool_size=pool_size, on_secret=on_secret)
-
-
-def vendor_client(platform, session, settings):
-    """The platform's client on ``session``, not yet logged in (``with`` logs in and out); ApiError without credentials."""
-    if platform == "nakivo":
-        return NakivoClient(session, settings.get("username"), settings.get("password"), settings.get("tenant"))
-    if platform == "commvault":
-        return CommvaultClient(session, settings.get("username"), settings.get("password"), settings.get("domain"),
-                               settings.get("auth_token"))
-    raise ApiError("platform must be one of %s, got %r." % (", ".join(PLATFORMS), platform))

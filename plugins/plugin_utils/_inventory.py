@@ -30,12 +30,12 @@ else:  # ansible-core 2.19+ trusts no string an inventory plugin sets (trusted_b
     def mark_unsafe(value):
         return value
 
+from ansible_collections.backupops.jobs.plugins.module_utils._clients import vendor_client
 from ansible_collections.backupops.jobs.plugins.module_utils._connect import (
     CONNECTION_OPTIONS,
     connection_problem,
     open_session,
     plain_http_warning,
-    vendor_client,
 )
 from ansible_collections.backupops.jobs.plugins.module_utils._gate import JobIndex, accepted_states, host_state, verdicts
 from ansible_collections.backupops.jobs.plugins.module_utils._match import IP_RE, host_matches

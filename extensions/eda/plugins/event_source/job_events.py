@@ -200,6 +200,7 @@ def _collection_on_path():
 _collection_on_path()
 
 from ansible_collections.backupops.jobs.plugins.module_utils._changes import JobChanges, job_event
+from ansible_collections.backupops.jobs.plugins.module_utils._clients import vendor_client
 from ansible_collections.backupops.jobs.plugins.module_utils._commvault import CommvaultJobs
 from ansible_collections.backupops.jobs.plugins.module_utils._commvault_record import commvault_summary_record
 from ansible_collections.backupops.jobs.plugins.module_utils._connect import (
@@ -210,7 +211,6 @@ from ansible_collections.backupops.jobs.plugins.module_utils._connect import (
     number_problem,
     open_session,
     plain_http_warning,
-    vendor_client,
 )
 from ansible_collections.backupops.jobs.plugins.module_utils._match import host_matches
 from ansible_collections.backupops.jobs.plugins.module_utils._nakivo import NakivoJobs

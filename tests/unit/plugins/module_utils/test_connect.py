@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
+from ansible_collections.backupops.jobs.plugins.module_utils._clients import vendor_client
 from ansible_collections.backupops.jobs.plugins.module_utils._commvault import CommvaultClient
 from ansible_collections.backupops.jobs.plugins.module_utils._connect import (
     CONNECTION_OPTIONS,
@@ -11,7 +16,6 @@ from ansible_collections.backupops.jobs.plugins.module_utils._connect import (
     env_name,
     open_session,
     plain_http_warning,
-    vendor_client,
 )
 from ansible_collections.backupops.jobs.plugins.module_utils._nakivo import NakivoClient
 from ansible_collections.backupops.jobs.plugins.module_utils._options import commvault_argument_spec, nakivo_argument_spec
@@ -74,3 +78,15 @@ def test_an_unknown_platform_or_missing_credentials_are_errors():
         vendor_client("veeam", session, GOOD)
     with pytest.raises(ApiError, match="username and password are required"):
         vendor_client("nakivo", session, dict(GOOD, password=None))
+
+
+def test_the_module_glue_loads_no_vendor_client():
+    """A module imports _options and its own vendor's client: the other vendor's code must not come along."""
+    collections = Path(__file__).resolve().parents[7]
+    code = ("import sys; sys.path.insert(0, %r)\n" % str(collections)
+            + "import ansible_collections.backupops.jobs.plugins.module_utils._options\n"
+            + "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('ansible_collections.backupops')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    loaded = done.stdout.strip()
+    assert "_commvault" not in loaded and "_nakivo" not in loaded, loaded

@@ -87,7 +87,7 @@ def test_a_reply_that_is_no_job_record_is_the_servers_fault_and_a_bug_is_ours():
 def test_the_query_path_imports_nothing_from_ansible():
     """What a controller plugin or an event source under ansible-rulebook runs: no ansible.* import at all."""
     collections = Path(__file__).resolve().parents[7]
-    modules = ["_query", "_connect", "_nakivo", "_commvault", "_gate", "_time", "_record"]
+    modules = ["_query", "_connect", "_clients", "_nakivo", "_commvault", "_gate", "_time", "_record"]
     code = ("import sys; sys.path.insert(0, %r); sys.modules['ansible'] = None\n" % str(collections)
             + "".join("import ansible_collections.backupops.jobs.plugins.module_utils.%s\n" % name for name in modules)
             + "print(sorted(m for m in sys.modules if m == 'ansible' or m.startswith('ansible.')))")
