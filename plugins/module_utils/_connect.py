@@ -5,14 +5,15 @@
 
 Private to the backupops.jobs collection: not a public API, it may change at any time.
 Modules (through ``_options``), inventory plugins and event sources use it alike; it imports nothing
-from ``ansible.*`` and no vendor's client, so a module of one vendor loads only its own (``_clients`` has both). Documented in the doc fragments ``backupops.jobs.nakivo`` and ``backupops.jobs.commvault``.
+from ``ansible.*`` and no vendor's client, so that a module of one vendor loads only its own
+(``_clients`` has both). Documented in the doc fragments ``backupops.jobs.nakivo`` and ``backupops.jobs.commvault``.
 """
 
 from __future__ import annotations
 
 import os
 
-from ansible_collections.backupops.jobs.plugins.module_utils._session import REQUESTS_IMPORT_ERROR, ApiError, ApiSession
+from ansible_collections.backupops.jobs.plugins.module_utils._session import REQUESTS_IMPORT_ERROR, ApiSession
 
 PLATFORMS = ("nakivo", "commvault")
 ENV_PREFIX = {"nakivo": "NAKIVO", "commvault": "COMMVAULT"}
